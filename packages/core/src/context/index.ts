@@ -1,0 +1,7 @@
+export { ClientContext } from './client-context.js'
+export type { ClientInfo } from './client-context.js'
+export { AttributesContext, Context, ContextsView, NamedContext, RootContext } from './context.js'
+export { SessionContext, TransientSession } from './session-context.js'
+export type { Session, SessionManager } from './session-context.js'
+export { TransactionId, TransactionIdContext } from './transaction-id-context.js'
+export { UriRouterContext } from './uri-router-context.js'

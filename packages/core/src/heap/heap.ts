@@ -1,0 +1,358 @@
+import type { TSchema } from '@sinclair/typebox'
+import type { Bindings, InstanceInfo } from '../bindings.js'
+import { ConfigError, ConfigErrors } from '../errors.js'
+import { isFilter, isHandler } from '../handler.js'
+import { silentLogger, type Logger } from '../logger.js'
+import { convertConfig } from './convert.js'
+import { isDecorator, RESERVED_ATTRIBUTES, type DecorationContext } from './decorator.js'
+import type { HeapletEnv } from './heaplet.js'
+import type { TypeRegistry } from './registry.js'
+import { problemsOf, removeAt, validatorOf } from './validate.js'
+
+interface Declaration {
+  readonly name: string
+  readonly type: string
+  readonly config: unknown
+  readonly decorations: Readonly<Record<string, unknown>>
+  readonly source: string
+  readonly pointer: string
+  /** Default objects are made only when something refers to them. */
+  readonly lazy: boolean
+}
+
+export interface HeapOptions {
+  registry: TypeRegistry
+  parent?: Heap
+  /** Instance-relative file this heap's declarations come from (config/routes/10-api.json). */
+  source: string
+  logger?: Logger
+  /** Static bindings of configuration expressions; a child heap inherits its parent's by default. */
+  bindings?: Bindings
+  instance?: InstanceInfo
+}
+
+const KIND_CHECKS: Record<string, (value: unknown) => boolean> = {
+  Handler: isHandler,
+  Filter: isFilter,
+  Decorator: isDecorator,
+}
+
+function isDeclaration(value: unknown): value is Record<string, unknown> & { type: string } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) &&
+    typeof (value as { type?: unknown }).type === 'string'
+}
+
+function escapePointer(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1')
+}
+
+/**
+ * Named objects of one configuration level (admin.json, config.json, a route), made by heaplets
+ * from their declarations, on first reference, and destroyed in reverse order. A name not found
+ * here is looked up in the parent heap.
+ */
+export class Heap {
+  readonly registry: TypeRegistry
+  readonly parent: Heap | undefined
+  readonly source: string
+  readonly logger: Logger
+  readonly bindings: Bindings
+  readonly instance: InstanceInfo | undefined
+  readonly #declarations = new Map<string, Declaration>()
+  readonly #objects = new Map<string, Promise<unknown>>()
+  // Objects from ancestor heaps, with this heap's global decorations applied.
+  readonly #inherited = new Map<string, Promise<unknown>>()
+  readonly #releases: (() => void | Promise<void>)[] = []
+  #globalDecorators: Record<string, unknown> = {}
+  #globalSource = { source: '', pointer: '/globalDecorators' }
+  #inlineCount = 0
+  #destroyed = false
+
+  constructor(options: HeapOptions) {
+    this.registry = options.registry
+    this.parent = options.parent
+    this.source = options.source
+    this.logger = options.logger ?? options.parent?.logger ?? silentLogger
+    this.bindings = options.bindings ?? options.parent?.bindings ?? Object.create(null)
+    this.instance = options.instance ?? options.parent?.instance
+  }
+
+  /** A heap below this one (a route's heap below config.json's). */
+  child(options: Omit<HeapOptions, 'registry' | 'parent'>): Heap {
+    return new Heap({ ...options, registry: this.registry, parent: this })
+  }
+
+  /**
+   * Declares the objects of a `heap` array. Checks every declaration's shape and names at once;
+   * throws ConfigErrors listing all problems.
+   */
+  declare(heap: unknown, pointer = '/heap', options: { lazy?: boolean; source?: string } = {}): void {
+    const source = options.source ?? this.source
+    if (heap === undefined || heap === null) return
+    if (!Array.isArray(heap)) throw new ConfigErrors([new ConfigError(source, pointer, 'must be an array of heap objects')])
+    const errors: ConfigError[] = []
+    heap.forEach((entry: unknown, i) => {
+      const at = `${pointer}/${i}`
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+        errors.push(new ConfigError(source, at, 'must be an object with name, type and config'))
+        return
+      }
+      const { name, type } = entry as Record<string, unknown>
+      if (typeof name !== 'string' || name === '') {
+        errors.push(new ConfigError(source, `${at}/name`, 'is required and must be a string'))
+        return
+      }
+      if (typeof type !== 'string' || type === '') {
+        errors.push(new ConfigError(source, `${at}/type`, 'is required and must be a string', { name, type: '?' }))
+        return
+      }
+      const existing = this.#declarations.get(name)
+      if (existing && !existing.lazy) {
+        errors.push(new ConfigError(source, `${at}/name`, `duplicate heap object name, also declared at ${existing.pointer}`, { name, type }))
+        return
+      }
+      if (!this.registry.has(type)) {
+        errors.push(new ConfigError(source, `${at}/type`, `unknown type ${type}: no plugin registers it`, { name, type }))
+        return
+      }
+      this.#declarations.set(name, this.#declaration(entry as Record<string, unknown> & { type: string }, name, source, at, options.lazy ?? false))
+    })
+    if (errors.length > 0) throw new ConfigErrors(errors)
+  }
+
+  /** Puts a ready-made object under a name (objects the gateway provides). */
+  put(name: string, object: unknown): void {
+    this.#objects.set(name, Promise.resolve(object))
+  }
+
+  /** This heap's `globalDecorators`: every object made or used here is decorated with them. */
+  setGlobalDecorators(decorators: unknown, source = this.source, pointer = '/globalDecorators'): void {
+    if (decorators === undefined || decorators === null) return
+    if (typeof decorators !== 'object' || Array.isArray(decorators)) {
+      throw new ConfigError(source, pointer, 'must be a map of decorator names to configurations')
+    }
+    this.#globalDecorators = { ...(decorators as Record<string, unknown>) }
+    this.#globalSource = { source, pointer }
+  }
+
+  /** Whether this heap or an ancestor declares or holds the name. */
+  has(name: string): boolean {
+    return this.#declarations.has(name) || this.#objects.has(name) || (this.parent?.has(name) ?? false)
+  }
+
+  /** Declared names, this heap only. */
+  names(): string[] {
+    return [...new Set([...this.#declarations.keys(), ...this.#objects.keys()])]
+  }
+
+  /** The object with this name, made on first use, from this heap or an ancestor. */
+  async get<T>(name: string, kind?: string, from: { source: string; pointer: string } = { source: this.source, pointer: '' }): Promise<T> {
+    const object = await this.#lookup(name, from)
+    if (object === undefined) {
+      throw new ConfigError(from.source, from.pointer, `no heap object named "${name}"`)
+    }
+    this.#checkKind(object, kind, from.source, from.pointer, name)
+    return object as T
+  }
+
+  /**
+   * Resolves a reference: a heap object name (possibly from a configuration expression, already
+   * evaluated) or an inline declaration `{ "type": ..., "config": ... }`.
+   */
+  async resolve<T>(ref: unknown, pointer: string, kind?: string, source = this.source): Promise<T> {
+    if (typeof ref === 'string') return this.get<T>(ref, kind, { source, pointer })
+    if (isDeclaration(ref)) {
+      const name = typeof ref.name === 'string' && ref.name !== '' ? ref.name : `{${ref.type}}${pointer}`
+      if (!this.registry.has(ref.type)) {
+        throw new ConfigError(source, `${pointer}/type`, `unknown type ${ref.type}: no plugin registers it`, { name, type: ref.type })
+      }
+      const decl = this.#declaration(ref, name, source, pointer, false)
+      this.#inlineCount++
+      const object = await this.#create(decl)
+      this.#checkKind(object, kind, source, pointer, name)
+      return object as T
+    }
+    throw new ConfigError(source, pointer, 'must be a heap object name or an inline declaration with a type')
+  }
+
+  /** Makes every declared object that is not a lazy default, reporting all failures at once. */
+  async createAll(): Promise<void> {
+    const errors: ConfigError[] = []
+    for (const decl of this.#declarations.values()) {
+      if (decl.lazy) continue
+      try {
+        await this.get(decl.name, undefined, { source: decl.source, pointer: decl.pointer })
+      } catch (err) {
+        collect(err, errors)
+      }
+    }
+    if (errors.length > 0) throw new ConfigErrors(dedupe(errors))
+  }
+
+  /**
+   * Applies decorations (`{ "capture": "all", "timer": true }`) to an object: each key names a
+   * decorator heap object. Used for declarations and for a route's handler.
+   */
+  async decorate(object: unknown, decorations: Readonly<Record<string, unknown>>, at: Omit<DecorationContext, 'heap' | 'logger'>): Promise<unknown> {
+    let decorated = object
+    for (const [decoratorName, config] of Object.entries(decorations)) {
+      const pointer = `${at.pointer}/${escapePointer(decoratorName)}`
+      const decorator = await this.#lookup(decoratorName, { source: at.source, pointer })
+      if (decorator === undefined) {
+        throw new ConfigError(at.source, pointer, `no decorator named "${decoratorName}"`, { name: at.name, type: at.type })
+      }
+      if (!isDecorator(decorator)) {
+        throw new ConfigError(at.source, pointer, `heap object "${decoratorName}" is not a decorator`, { name: at.name, type: at.type })
+      }
+      decorated = await decorator.decorate(decorated, config, { ...at, heap: this, logger: this.logger.child({ object: at.name, type: at.type }) })
+    }
+    return decorated
+  }
+
+  /** Releases every object made here, in reverse order of creation. Errors are logged. */
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return
+    this.#destroyed = true
+    for (const release of this.#releases.reverse()) {
+      try {
+        await release()
+      } catch (err) {
+        this.logger.warn({ err, source: this.source }, 'heap object release failed')
+      }
+    }
+    this.#releases.length = 0
+  }
+
+  #declaration(entry: Record<string, unknown> & { type: string }, name: string, source: string, pointer: string, lazy: boolean): Declaration {
+    const decorations: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(entry)) if (!RESERVED_ATTRIBUTES.has(key)) decorations[key] = value
+    return { name, type: entry.type, config: entry.config ?? {}, decorations, source, pointer, lazy }
+  }
+
+  // Finds a name here (made on first use) or in an ancestor (then decorated with our global decorations).
+  #lookup(name: string, from: { source: string; pointer: string }): Promise<unknown> {
+    let found = this.#objects.get(name)
+    if (found) return found
+    const decl = this.#declarations.get(name)
+    if (decl) {
+      found = this.#create(decl)
+      this.#objects.set(name, found)
+      found.catch(() => this.#objects.delete(name)) // a failed object is retried, and re-reported
+      return found
+    }
+    if (!this.parent) return Promise.resolve(undefined)
+    found = this.#inherited.get(name)
+    if (found) return found
+    found = this.parent.#lookup(name, from).then(async (object) => {
+      if (object === undefined || isDecorator(object) || Object.keys(this.#globalDecorators).length === 0) return object
+      return this.decorate(object, this.#globalDecorators, { name, type: typeName(object), source: this.#globalSource.source, pointer: this.#globalSource.pointer })
+    })
+    this.#inherited.set(name, found)
+    found.catch(() => this.#inherited.delete(name))
+    return found
+  }
+
+  #creating = new Set<string>()
+
+  async #create(decl: Declaration): Promise<unknown> {
+    const key = `${decl.source}#${decl.pointer}`
+    const object = { name: decl.name, type: decl.type }
+    if (this.#creating.has(key)) {
+      throw new ConfigError(decl.source, decl.pointer, 'circular reference between heap objects', object)
+    }
+    this.#creating.add(key)
+    try {
+      const registered = this.registry.get(decl.type)!
+      const heaplet = registered.heaplet
+      const configPointer = `${decl.pointer}/config`
+      const logger = this.logger.child({ object: decl.name, type: decl.type })
+      const releases: (() => void | Promise<void>)[] = []
+      const env: HeapletEnv = {
+        name: decl.name,
+        type: decl.type,
+        heap: this,
+        logger,
+        source: decl.source,
+        pointer: decl.pointer,
+        bindings: this.bindings,
+        instance: this.instance,
+        resolve: (ref, pointer, kind) => this.resolve(ref, pointer, kind, decl.source),
+        onDestroy: (release) => void releases.push(release),
+      }
+      const config = await this.#buildConfig(heaplet.schema, decl, configPointer, env)
+      let created: unknown
+      try {
+        created = await heaplet.create(config as never, env)
+      } catch (err) {
+        if (err instanceof ConfigError || err instanceof ConfigErrors) throw err
+        throw new ConfigError(decl.source, configPointer, (err as Error)?.message ?? String(err), object, { cause: err })
+      }
+      if (heaplet.destroy) releases.push(() => heaplet.destroy!(created))
+      this.#releases.push(...releases)
+      // Decorators themselves are not decorated (OpenIG: heap decorators are not decoratable).
+      if (isDecorator(created)) return created
+      let decorated = created
+      if (Object.keys(decl.decorations).length > 0) {
+        decorated = await this.decorate(decorated, decl.decorations, { name: decl.name, type: decl.type, source: decl.source, pointer: decl.pointer })
+      }
+      for (let heap: Heap | undefined = this; heap; heap = heap.parent) {
+        if (Object.keys(heap.#globalDecorators).length === 0) continue
+        decorated = await heap.decorate(decorated, heap.#globalDecorators, { name: decl.name, type: decl.type, source: heap.#globalSource.source, pointer: heap.#globalSource.pointer })
+      }
+      return decorated
+    } finally {
+      this.#creating.delete(key)
+    }
+  }
+
+  async #buildConfig(schema: TSchema, decl: Declaration, pointer: string, env: HeapletEnv): Promise<unknown> {
+    const object = { name: decl.name, type: decl.type }
+    const errors: ConfigError[] = []
+    const fail = (at: string, reason: string, cause?: unknown) =>
+      errors.push(new ConfigError(decl.source, pointer + at, reason, object, cause ? { cause } : undefined))
+    // Configuration expressions first, then validation, then conversion (Expr, Ref, Duration).
+    const data = convertConfig.evaluateConfigExpressions(schema, structuredClone(decl.config), this.bindings, fail)
+    if (errors.length > 0) throw new ConfigErrors(errors)
+    const validate = validatorOf(schema)
+    if (!validate(data)) {
+      for (const problem of problemsOf(validate.errors ?? [])) {
+        if (problem.unknown) {
+          if (!problem.pointer.endsWith('/comment')) {
+            this.logger.warn({ source: decl.source, pointer: pointer + problem.pointer, object: decl.name, type: decl.type }, 'unknown property ignored')
+          }
+          removeAt(data, problem.pointer)
+        } else fail(problem.pointer, problem.reason)
+      }
+      if (errors.length > 0) throw new ConfigErrors(errors)
+    }
+    const converted = await convertConfig.convert(schema, data, '', {
+      fail,
+      resolve: (ref, at, kind) => env.resolve(ref, pointer + at, kind),
+    })
+    if (errors.length > 0) throw new ConfigErrors(errors)
+    return converted
+  }
+
+  #checkKind(object: unknown, kind: string | undefined, source: string, pointer: string, name: string): void {
+    if (kind === undefined) return
+    const check = KIND_CHECKS[kind]
+    if (check && !check(object)) {
+      throw new ConfigError(source, pointer, `heap object "${name}" is not a ${kind}`)
+    }
+  }
+}
+
+function typeName(object: unknown): string {
+  return (object as { constructor?: { name?: string } })?.constructor?.name ?? typeof object
+}
+
+function collect(err: unknown, into: ConfigError[]): void {
+  if (err instanceof ConfigErrors) into.push(...err.errors)
+  else if (err instanceof ConfigError) into.push(err)
+  else throw err
+}
+
+function dedupe(errors: ConfigError[]): ConfigError[] {
+  const seen = new Set<string>()
+  return errors.filter((e) => (seen.has(e.message) ? false : (seen.add(e.message), true)))
+}

@@ -1,0 +1,82 @@
+import { Type, type SchemaOptions, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox'
+import type { Expression } from '../expressions/index.js'
+
+/** The annotation the heap reads to turn a JSON value into something else before `create`. */
+export const X_POSTERN = 'x-postern'
+
+export type Conversion =
+  | { kind: 'expr'; expected: string }
+  | { kind: 'ref'; of: string }
+  | { kind: 'duration' }
+  | { kind: 'raw' }
+
+export function conversionOf(schema: unknown): Conversion | undefined {
+  return (schema as Record<string, Conversion> | null)?.[X_POSTERN]
+}
+
+type Expectation<T extends TSchema> = Static<T> extends boolean
+  ? 'boolean'
+  : Static<T> extends number
+    ? 'number'
+    : Static<T> extends string
+      ? 'string'
+      : 'any'
+
+function expectedType(schema: TSchema): string {
+  const t = (schema as { type?: unknown }).type
+  if (t === 'boolean' || t === 'integer' || t === 'number' || t === 'string') return t
+  if (t === 'array') {
+    const items = (schema as { items?: { type?: unknown } }).items
+    return items?.type === 'string' ? 'string[]' : 'array'
+  }
+  if (t === 'object') return 'object'
+  return 'any'
+}
+
+/**
+ * A runtime expression of the given type, parsed when the heap is built and evaluated per request:
+ * `Expr(Type.Boolean())` accepts `true` or `"${request.method == 'GET'}"`.
+ */
+export function Expr<T extends TSchema>(
+  of: T,
+  options: SchemaOptions = {},
+): TUnsafe<Expression<Static<T>>> & { [X_POSTERN]: Conversion; expectation?: Expectation<T> } {
+  const t = (of as { type?: unknown }).type
+  const types = t === 'string' || t === undefined ? ['string'] : ['string', t].flat()
+  return Type.Unsafe<Expression<Static<T>>>({
+    ...options,
+    type: [...new Set(types as string[])],
+    [X_POSTERN]: { kind: 'expr', expected: expectedType(of) },
+  }) as never
+}
+
+/**
+ * A reference to another heap object: its name (also from a configuration expression) or an
+ * inline declaration `{ "type": ..., "config": ... }`. `kind` is checked after creation: a
+ * `Handler` must have `handle`, a `Filter` must have `filter`.
+ */
+export function Ref<T>(kind: string, options: SchemaOptions = {}): TUnsafe<T> {
+  return Type.Unsafe<T>({
+    ...options,
+    type: ['string', 'object'],
+    [X_POSTERN]: { kind: 'ref', of: kind },
+  })
+}
+
+/** A duration such as `"1 hour 5 min"`, `"indefinite"`, converted to milliseconds (Infinity). */
+export function Duration(options: SchemaOptions = {}): TUnsafe<number> {
+  return Type.Unsafe<number>({ ...options, type: 'string', [X_POSTERN]: { kind: 'duration' } })
+}
+
+/** Any JSON, passed to `create` as written: no configuration expression is evaluated inside. */
+export function Raw<T = unknown>(options: SchemaOptions = {}): TUnsafe<T> {
+  return Type.Unsafe<T>({ ...options, [X_POSTERN]: { kind: 'raw' } })
+}
+
+/** One of the strings, with one clear error where a union of literals yields three. */
+export function StringEnum<const T extends readonly string[]>(
+  values: T,
+  options: SchemaOptions = {},
+): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ ...options, type: 'string', enum: [...values] })
+}

@@ -1,0 +1,84 @@
+import { RequestCookies } from './cookies.js'
+import { Entity } from './entity.js'
+import { Form } from './form.js'
+import { Headers } from './headers.js'
+import { MutableUri } from './uri.js'
+
+export interface RequestInit {
+  method?: string
+  uri?: MutableUri | string
+  version?: string
+  headers?: Headers | Record<string, string | string[]>
+  entity?: unknown
+  signal?: AbortSignal
+}
+
+/**
+ * An HTTP request as it travels through filters and handlers. `uri` is the full URI
+ * (`https://host:port/path?query`); filters may change any part of it.
+ */
+export class Request {
+  method: string
+  uri: MutableUri
+  version: string
+  readonly headers: Headers
+  readonly entity: Entity
+  /** Aborted when the client goes away; outgoing calls made for this request pass it on. */
+  signal: AbortSignal | undefined
+  #cookies: { source: readonly string[]; cookies: RequestCookies } | null = null
+
+  constructor(init: RequestInit = {}) {
+    this.method = init.method ?? 'GET'
+    this.uri =
+      init.uri === undefined
+        ? new MutableUri({ rawPath: '/' })
+        : typeof init.uri === 'string'
+          ? MutableUri.parse(init.uri)
+          : init.uri
+    this.version = init.version ?? 'HTTP/1.1'
+    this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers)
+    this.entity = new Entity(this.headers)
+    if (init.entity !== undefined) this.entity.set(init.entity)
+    this.signal = init.signal
+  }
+
+  /** The request cookies, parsed from the Cookie headers (re-parsed when those change). */
+  get cookies(): RequestCookies {
+    const source = this.headers.getAll('cookie')
+    if (this.#cookies === null || this.#cookies.source !== source) {
+      this.#cookies = { source, cookies: RequestCookies.parse(source) }
+    }
+    return this.#cookies.cookies
+  }
+
+  /** A copy of the query parameters decoded as a form; changes to it do not change the request. */
+  get queryParams(): Form {
+    return Form.parse(this.uri.rawQuery)
+  }
+
+  /** A copy of this request, with a copy of the headers; the entity is shared when it streams. */
+  copy(): Request {
+    const copy = new Request({
+      method: this.method,
+      uri: this.uri.clone(),
+      version: this.version,
+      headers: new Headers(this.headers),
+      ...(this.signal ? { signal: this.signal } : {}),
+    })
+    const body = this.entity.body()
+    if (body !== null) {
+      if (Buffer.isBuffer(body)) copy.entity.setBytes(body)
+      else copy.entity.setStream(body, this.entity.length)
+    }
+    return copy
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      method: this.method,
+      uri: this.uri.toString(),
+      version: this.version,
+      headers: this.headers.toJSON(),
+    }
+  }
+}
