@@ -37,7 +37,7 @@ export class AffixDecorator implements Decorator {
 }
 export class HelloHandler implements Handler {
   constructor(readonly text: string) {}
-  async handle(): Promise<Response> {
+  async handle(_context?: unknown, _request?: unknown): Promise<Response> {
     return new Response({ status: 200, entity: this.text })
   }
 }

@@ -95,10 +95,10 @@ describe('heap objects (OpenIG heap fixtures)', () => {
   })
 
   test.for([
-    ['heap__heap-object-without-config-attribute', 'config/config.json#/heap/0/config/message: HeapObject "heap-object": is required'],
-    ['heap__heap-object-with-empty-config-attribute', 'config/config.json#/heap/0/config/message: HeapObject "heap-object": is required'],
-    ['heap__heap-object-with-null-config-attribute', 'config/config.json#/heap/0/config/message: HeapObject "heap-object": is required'],
-    ['heap__heap-object-with-invalid-config-attribute', 'config/config.json#/heap/0/config: HeapObject "heap-object": must be object'],
+    ['heap__heap-object-without-config-attribute', 'config/config.json#/heap/0/config/message: org.forgerock.openig.heap.HeapObject "heap-object": is required'],
+    ['heap__heap-object-with-empty-config-attribute', 'config/config.json#/heap/0/config/message: org.forgerock.openig.heap.HeapObject "heap-object": is required'],
+    ['heap__heap-object-with-null-config-attribute', 'config/config.json#/heap/0/config/message: org.forgerock.openig.heap.HeapObject "heap-object": is required'],
+    ['heap__heap-object-with-invalid-config-attribute', 'config/config.json#/heap/0/config: org.forgerock.openig.heap.HeapObject "heap-object": must be object'],
   ] as const)('%s is refused with the pointer of the bad property', async ([name, message]) => {
     const doc = fixture(name)
     const heap = loadDoc(rootHeap(), doc)

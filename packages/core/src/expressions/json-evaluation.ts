@@ -1,0 +1,26 @@
+import { Expression } from './expression.js'
+import type { Bindings } from './evaluate.js'
+
+/**
+ * JSON evaluation of a whole configuration: string leaves that contain expressions are replaced
+ * by their values (a failed evaluation is null), everything else passes through.
+ */
+export function evaluateJson(value: unknown, bindings: Bindings): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('${') && !value.includes('#{')) return value
+    let expr: Expression
+    try {
+      expr = Expression.parse(value)
+    } catch {
+      return value // not an expression after all: "$$$${{" stays as written
+    }
+    return expr.isConstant ? value : expr.eval(bindings)
+  }
+  if (Array.isArray(value)) return value.map((v) => evaluateJson(v, bindings))
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) out[k] = evaluateJson(v, bindings)
+    return out
+  }
+  return value
+}
