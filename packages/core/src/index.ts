@@ -76,3 +76,24 @@ export { isClientTlsProvider, isServerTlsProvider } from './tls.js'
 export type { ClientTlsProvider, ServerTlsProvider } from './tls.js'
 export { Type } from '@sinclair/typebox'
 export type { Static, TSchema } from '@sinclair/typebox'
+export {
+  ConfigTransformError,
+  EnvironmentResolver,
+  flatten,
+  hasToken,
+  loadTokenFiles,
+  MapResolver,
+  PropertiesResolver,
+  resolveTokens,
+  SystemPropertiesResolver,
+  TokenFileError,
+  TokenResolutionError,
+  TokenResolverChain,
+  transformConfig,
+} from './tokens/index.js'
+export type { TokenResolver } from './tokens/index.js'
+export { DurationError, parseDuration, parseDurationNs } from './util/duration.js'
+export { parseJavaProperties } from './util/properties.js'
+export { compareRouteIds } from './util/route-order.js'
+export { ensureTrailingSlash, slug } from './util/slug.js'
+export { ExpressionInstant, compilePattern } from './expressions/index.js'

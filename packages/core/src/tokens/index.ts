@@ -1,0 +1,13 @@
+export {
+  EnvironmentResolver,
+  flatten,
+  loadTokenFiles,
+  MapResolver,
+  PropertiesResolver,
+  SystemPropertiesResolver,
+  TokenFileError,
+  TokenResolverChain,
+} from './resolvers.js'
+export { hasToken, resolveTokens, TokenResolutionError } from './tokens.js'
+export type { TokenResolver } from './tokens.js'
+export { ConfigTransformError, transformConfig } from './transformations.js'
