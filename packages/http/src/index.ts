@@ -11,3 +11,10 @@ const plugin: Plugin = definePlugin({
   types: { ...runtimeTypes, ...clientTypes },
 })
 export default plugin
+
+export { AdminEndpoints } from './server/admin-endpoints.js'
+export { createGateway } from './server/gateway.js'
+export type { Gateway, GatewayOptions } from './server/gateway.js'
+export { Router } from './router/router.js'
+export type { RouteInfo } from './router/router.js'
+export { loadRoute, Route } from './router/route.js'

@@ -1,4 +1,19 @@
 import type { Heaplet, TSchema } from '@postern/core'
+import { baseUriDecorator } from './decorators/base-uri-decorator.js'
+import { chain, chainOfFilters } from './handlers/chain.js'
+import { dispatchHandler } from './handlers/dispatch-handler.js'
+import { staticResponseHandler } from './handlers/static-response-handler.js'
+import { welcomeHandler } from './handlers/welcome-handler.js'
+import { router } from './router/router.js'
 
 /** Router, Route, handlers and decorators of this package, by IG type name. */
-export const runtimeTypes: Record<string, Heaplet<TSchema, unknown>> = {}
+export const runtimeTypes: Record<string, Heaplet<TSchema, unknown>> = {
+  BaseUriDecorator: baseUriDecorator,
+  Chain: chain,
+  ChainOfFilters: chainOfFilters,
+  DispatchHandler: dispatchHandler,
+  Router: router,
+  RouterHandler: router,
+  StaticResponseHandler: staticResponseHandler,
+  WelcomeHandler: welcomeHandler,
+}

@@ -14,14 +14,6 @@ export function conversionOf(schema: unknown): Conversion | undefined {
   return (schema as Record<string, Conversion> | null)?.[X_POSTERN]
 }
 
-type Expectation<T extends TSchema> = Static<T> extends boolean
-  ? 'boolean'
-  : Static<T> extends number
-    ? 'number'
-    : Static<T> extends string
-      ? 'string'
-      : 'any'
-
 function expectedType(schema: TSchema): string {
   const t = (schema as { type?: unknown }).type
   if (t === 'boolean' || t === 'integer' || t === 'number' || t === 'string') return t
@@ -40,14 +32,14 @@ function expectedType(schema: TSchema): string {
 export function Expr<T extends TSchema>(
   of: T,
   options: SchemaOptions = {},
-): TUnsafe<Expression<Static<T>>> & { [X_POSTERN]: Conversion; expectation?: Expectation<T> } {
+): TUnsafe<Expression<Static<T>>> {
   const t = (of as { type?: unknown }).type
   const types = t === 'string' || t === undefined ? ['string'] : ['string', t].flat()
   return Type.Unsafe<Expression<Static<T>>>({
     ...options,
     type: [...new Set(types as string[])],
     [X_POSTERN]: { kind: 'expr', expected: expectedType(of) },
-  }) as never
+  })
 }
 
 /**

@@ -54,10 +54,10 @@ describe('MutableUri', () => {
     expect(uri.path).toBe('/a b/ü')
   })
 
-  test('rebase takes scheme, host, port and path prefix of the base URI', () => {
+  test('rebase takes only scheme, host and port of the base URI', () => {
     const uri = MutableUri.parse('http://gateway:8080/app/page?x=1')
     uri.rebase(MutableUri.parse('https://backend:8443/base/'))
-    expect(uri.toString()).toBe('https://backend:8443/base/app/page?x=1')
+    expect(uri.toString()).toBe('https://backend:8443/app/page?x=1')
     const root = MutableUri.parse('http://gw/p').rebase(MutableUri.parse('http://app:8081'))
     expect(root.toString()).toBe('http://app:8081/p')
   })

@@ -162,18 +162,13 @@ export class MutableUri {
   }
 
   /**
-   * Replaces scheme, user info, host and port with those of `base`, and prefixes `base`'s path,
-   * as IG's `MutableUri.rebase` does for `baseURI`.
+   * Replaces scheme, host and port with those of `base`, as IG's `MutableUri.rebase` does for
+   * `baseURI`; path, query and fragment stay as they are.
    */
   rebase(base: MutableUri): this {
     this.scheme = base.scheme
-    this.rawUserInfo = base.rawUserInfo
     this.host = base.host
     this.port = base.port
-    if (base.rawPath !== '' && base.rawPath !== '/') {
-      const prefix = base.rawPath.endsWith('/') ? base.rawPath.slice(0, -1) : base.rawPath
-      this.rawPath = prefix + (this.rawPath.startsWith('/') ? this.rawPath : `/${this.rawPath}`)
-    }
     return this
   }
 

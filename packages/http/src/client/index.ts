@@ -1,4 +1,8 @@
 import type { Heaplet, TSchema } from '@postern/core'
+import { clientHandler, reverseProxyHandler } from './client-handler.js'
 
 /** ClientHandler, ReverseProxyHandler, ForgeRockClientHandler, ProxyOptions..., by IG type name. */
-export const clientTypes: Record<string, Heaplet<TSchema, unknown>> = {}
+export const clientTypes: Record<string, Heaplet<TSchema, unknown>> = {
+  ClientHandler: clientHandler,
+  ReverseProxyHandler: reverseProxyHandler,
+}

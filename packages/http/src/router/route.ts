@@ -1,0 +1,167 @@
+import {
+  ConfigError,
+  ConfigErrors,
+  ConfigTransformError,
+  Expression,
+  ExpressionSyntaxError,
+  PropertiesResolver,
+  requestBindings,
+  Response,
+  SessionContext,
+  TokenResolverChain,
+  transformConfig,
+  type Bindings,
+  type Context,
+  type Handler,
+  type Heap,
+  type Logger,
+  type Request,
+  type SessionManager,
+} from '@postern/core'
+import { evaluateProperties } from './properties.js'
+import { heapTokens, setHeapTokens } from './tokens.js'
+
+/** Top-level route attributes that are not decorations of the route's handler. */
+const ROUTE_ATTRIBUTES = new Set(['handler', 'heap', 'condition', 'name', 'session', 'auditService', 'globalDecorators', 'properties', '_id', 'monitor', 'comment', '$schema'])
+
+/** A loaded route: its heap, condition and (decorated) handler. */
+export class Route implements Handler {
+  readonly id: string
+  readonly name: string
+  readonly source: string
+  readonly config: Record<string, unknown>
+  readonly heap: Heap
+  readonly condition: Expression<boolean> | undefined
+  readonly #handler: Handler
+  readonly #session: SessionManager | undefined
+  readonly #bindings: Bindings
+  #inFlight = 0
+  #retired = false
+  #destroyed: Promise<void> | undefined
+
+  constructor(init: {
+    id: string
+    name: string
+    source: string
+    config: Record<string, unknown>
+    heap: Heap
+    condition: Expression<boolean> | undefined
+    handler: Handler
+    session: SessionManager | undefined
+  }) {
+    this.id = init.id
+    this.name = init.name
+    this.source = init.source
+    this.config = init.config
+    this.heap = init.heap
+    this.condition = init.condition
+    this.#handler = init.handler
+    this.#session = init.session
+    this.#bindings = init.heap.bindings
+  }
+
+  /** Whether the route's condition holds (no condition: always). */
+  async accepts(context: Context, request: Request): Promise<boolean> {
+    if (!this.condition) return true
+    const scope = requestBindings(this.#bindings, context, request)
+    return (this.condition.readsEntity ? await this.condition.evaluate(scope) : this.condition.eval(scope)) === true
+  }
+
+  async handle(context: Context, request: Request): Promise<Response> {
+    this.#inFlight++
+    try {
+      if (!this.#session) return await this.#handler.handle(context, request)
+      const session = await this.#session.load(request)
+      const response = await this.#handler.handle(new SessionContext(context, session), request)
+      await session.save(response)
+      return response
+    } finally {
+      if (--this.#inFlight === 0 && this.#retired) void this.destroy()
+    }
+  }
+
+  /** Takes the route out of service: its heap is destroyed once in-flight requests are done. */
+  retire(): void {
+    this.#retired = true
+    if (this.#inFlight === 0) void this.destroy()
+  }
+
+  destroy(): Promise<void> {
+    this.#destroyed ??= this.heap.destroy()
+    return this.#destroyed
+  }
+}
+
+function toConfigErrors(err: unknown, source: string): ConfigErrors {
+  if (err instanceof ConfigErrors) return err
+  if (err instanceof ConfigError) return new ConfigErrors([err])
+  if (err instanceof ConfigTransformError) return new ConfigErrors([new ConfigError(source, err.pointer, err.reason, undefined, { cause: err })])
+  throw err
+}
+
+export interface LoadRouteOptions {
+  id: string
+  /** Instance-relative file name (or `api:<id>` for routes deployed through the REST API). */
+  source: string
+  json: unknown
+  parent: Heap
+  logger: Logger
+}
+
+/**
+ * Builds a route from its JSON: tokens and transformations, properties, heap, handler and its
+ * decorations, condition, session. Every problem is a ConfigError naming the file and pointer.
+ */
+export async function loadRoute({ id, source, json, parent, logger }: LoadRouteOptions): Promise<Route> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ConfigErrors([new ConfigError(source, '', 'a route must be a JSON object')])
+  }
+  let heap: Heap | undefined
+  try {
+    const raw = json as Record<string, unknown>
+    const parentTokens = heapTokens(parent) ?? new TokenResolverChain([])
+    // Route properties resolve tokens first, so they are transformed with the parent's tokens only.
+    const properties = raw.properties === undefined ? {} : (transformConfig(raw.properties, parentTokens, '/properties') as Record<string, unknown>)
+    const tokens = new TokenResolverChain([new PropertiesResolver(properties), parentTokens])
+    const config = transformConfig({ ...raw, properties: undefined }, tokens) as Record<string, unknown>
+    delete config.properties
+    const name = typeof config.name === 'string' && config.name !== '' ? config.name : id
+    const bindings = evaluateProperties(properties, parent.bindings, source)
+    const routeLogger = logger.child({ route: name })
+    heap = parent.child({ source, bindings, logger: routeLogger })
+    setHeapTokens(heap, tokens)
+    heap.declare(config.heap)
+    heap.setGlobalDecorators(config.globalDecorators, source)
+    if (config.handler === undefined) throw new ConfigError(source, '/handler', 'is required')
+    let handler = await heap.resolve<Handler>(config.handler, '/handler', 'Handler')
+    const decorations: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(config)) if (!ROUTE_ATTRIBUTES.has(key)) decorations[key] = value
+    if (Object.keys(decorations).length > 0) {
+      handler = (await heap.decorate(handler, decorations, { name, type: 'Route', source, pointer: '' })) as Handler
+    }
+    let condition: Expression<boolean> | undefined
+    if (config.condition !== undefined) {
+      if (typeof config.condition !== 'string' && typeof config.condition !== 'boolean') {
+        throw new ConfigError(source, '/condition', 'must be a boolean expression')
+      }
+      try {
+        condition = Expression.parse<boolean>(String(config.condition), { expectedType: 'boolean' })
+      } catch (err) {
+        if (err instanceof ExpressionSyntaxError) {
+          throw new ConfigError(source, '/condition', `expression syntax error at column ${err.column}: ${err.reason}`, undefined, { cause: err })
+        }
+        throw err
+      }
+    }
+    const session = config.session === undefined ? undefined : await heap.resolve<SessionManager>(config.session, '/session', 'SessionManager')
+    if (config.auditService !== undefined) await heap.resolve(config.auditService, '/auditService')
+    if (config.monitor !== undefined) routeLogger.warn({ source }, 'route property "monitor" is not supported and is ignored')
+    await heap.createAll()
+    return new Route({ id, name, source, config: raw, heap, condition, handler, session })
+  } catch (err) {
+    await heap?.destroy()
+    throw toConfigErrors(err, source)
+  }
+}
+
+export { Response }

@@ -1,0 +1,375 @@
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile } from 'node:fs/promises'
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo, Socket } from 'node:net'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import {
+  AttributesContext,
+  ClientContext,
+  ConfigError,
+  ConfigErrors,
+  ConfigTransformError,
+  CORE_VERSION,
+  EnvironmentResolver,
+  Entity,
+  Form,
+  Heap,
+  isPlugin,
+  loadTokenFiles,
+  MapResolver,
+  PluginError,
+  PropertiesResolver,
+  RequestError,
+  Response,
+  RootContext,
+  SessionContext,
+  silentLogger,
+  staticBindings,
+  SystemPropertiesResolver,
+  TokenResolverChain,
+  TransactionId,
+  TransactionIdContext,
+  transformConfig,
+  TransientSession,
+  TypeRegistry,
+  UriRouterContext,
+  isServerTlsProvider,
+  type Context,
+  type Filter,
+  type Handler,
+  type InstanceInfo,
+  type Logger,
+  type Plugin,
+  type Request,
+  type SessionManager,
+  type TokenResolver,
+} from '@postern/core'
+import { evaluateProperties } from '../router/properties.js'
+import { setHeapTokens } from '../router/tokens.js'
+import { AdminEndpoints } from './admin-endpoints.js'
+import { DEFAULT_ADMIN, DEFAULT_CONFIG, defaultObjects } from './defaults.js'
+import { clientInfo, isLoopback, toRequest, writeResponse } from './http-adapter.js'
+
+export interface GatewayOptions {
+  /** Plugins whose types this gateway knows; first-party and third-party alike. */
+  plugins: readonly Plugin[]
+  /** The instance directory: config/admin.json, config/config.json, config/routes/, logs/, tmp/. */
+  instanceDir: string
+  logger?: Logger
+  /** `-D` system properties (also `system` in expressions). */
+  systemProperties?: Record<string, string>
+  env?: Record<string, string | undefined>
+  /** Replaces the ports of admin.json's connectors (tests listen on port 0). */
+  ports?: number[]
+  /** How long stop() waits for in-flight requests before closing connections. Default 10 s. */
+  drainTimeoutMs?: number
+}
+
+export interface Gateway {
+  readonly registry: TypeRegistry
+  readonly instance: InstanceInfo
+  /** Endpoints under the reserved `/openig` prefix; plugins mount theirs here before start(). */
+  readonly admin: AdminEndpoints
+  /** Loads the configuration and listens; resolves with the ports listened on. */
+  start(): Promise<{ ports: number[]; adminPort: number | undefined }>
+  stop(): Promise<void>
+  /** The heap of config.json (after start). */
+  readonly heap: Heap
+  readonly adminHeap: Heap
+  /** http://127.0.0.1:<first port><path> */
+  url(path?: string): string
+}
+
+const TRANSACTION_HEADER = 'x-forgerock-transactionid'
+
+async function readJson(path: string, source: string): Promise<unknown | undefined> {
+  if (!existsSync(path)) return undefined
+  const text = await readFile(path, 'utf8')
+  try {
+    return JSON.parse(text) as unknown
+  } catch (err) {
+    throw new ConfigErrors([new ConfigError(source, '', `not valid JSON: ${(err as Error).message}`, undefined, { cause: err })])
+  }
+}
+
+function asConfigErrors(err: unknown, source: string): unknown {
+  if (err instanceof ConfigTransformError) return new ConfigErrors([new ConfigError(source, err.pointer, err.reason, undefined, { cause: err })])
+  return err
+}
+
+/**
+ * Assembles a gateway from plugins and an instance directory, as IG starts from admin.json and
+ * config.json: `apps/gateway` is this with every first-party plugin.
+ *
+ * @example
+ * const gateway = createGateway({ plugins: [http, filters], instanceDir: '/srv/ig' })
+ * await gateway.start()
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const logger = options.logger ?? silentLogger
+  const registry = new TypeRegistry(CORE_VERSION)
+  for (const plugin of options.plugins) {
+    if (!isPlugin(plugin)) throw new TypeError('createGateway: every plugin must come from definePlugin()')
+    registry.register(plugin)
+  }
+  const instanceDir = options.instanceDir
+  const system: Record<string, string> = { 'ig.instance.dir': instanceDir, 'user.home': process.env.HOME ?? '', 'user.dir': process.cwd(), ...options.systemProperties }
+  const env = options.env ?? process.env
+  const admin = new AdminEndpoints()
+  const servers: Server[] = []
+  const sockets = new Set<Socket>()
+  let inFlight = 0
+  let drained: (() => void) | undefined
+  let adminHeap: Heap | undefined
+  let configHeap: Heap | undefined
+  let ports: number[] = []
+  let adminPort: number | undefined
+  let instance: InstanceInfo = {
+    instanceDirectory: instanceDir,
+    configDirectory: join(instanceDir, 'config'),
+    temporaryDirectory: join(instanceDir, 'tmp'),
+  }
+
+  async function bootstrapTokens(): Promise<TokenResolver> {
+    const dirs = env.IG_ENVCONFIG_DIRS ?? system['ig.envconfig.dirs']
+    const resolvers: TokenResolver[] = [new EnvironmentResolver(env), new SystemPropertiesResolver(system)]
+    if (dirs) resolvers.push(await loadTokenFiles(dirs.split(',').map((d) => d.trim()).filter(Boolean)))
+    resolvers.push(new MapResolver(new Map([['ig.instance.dir', instanceDir], ['ig.instance.url', pathToFileURL(instanceDir).toString()]]), 'defaults'))
+    return new TokenResolverChain(resolvers)
+  }
+
+  async function loadApplication(file: string, fallback: unknown, tokens: TokenResolver, name: string) {
+    const source = `config/${file}`
+    const raw = ((await readJson(join(instance.configDirectory, file), source)) ?? fallback) as Record<string, unknown>
+    try {
+      const properties = raw.properties === undefined ? {} : (transformConfig(raw.properties, tokens, '/properties') as Record<string, unknown>)
+      const chain = new TokenResolverChain([new PropertiesResolver(properties), tokens])
+      const config = transformConfig({ ...raw, properties: undefined }, chain) as Record<string, unknown>
+      const base = staticBindings({ system, env, openig: instance })
+      const bindings = evaluateProperties(properties, base, source)
+      const heap = new Heap({ registry, source, logger: logger.child({ heap: name }), bindings, instance })
+      setHeapTokens(heap, chain)
+      heap.declare(defaultObjects(registry), '/heap', { lazy: true, source: `(default objects of ${source})` })
+      heap.declare(config.heap)
+      heap.setGlobalDecorators(config.globalDecorators, source)
+      return { heap, config, source }
+    } catch (err) {
+      throw asConfigErrors(err, source)
+    }
+  }
+
+  function protect(filter: Filter | undefined, handler: Handler): Handler {
+    if (filter) return { handle: (context, request) => filter.filter(context, request, handler) }
+    return {
+      handle: async (context, request) => {
+        const client = context.as(ClientContext)
+        if (client && isLoopback(client.remoteAddress)) return handler.handle(context, request)
+        return Response.of(403)
+      },
+    }
+  }
+
+  async function withSession(manager: SessionManager | undefined, context: Context, request: Request, handler: Handler): Promise<Response> {
+    if (!manager) return handler.handle(new SessionContext(context, new TransientSession()), request)
+    const session = await manager.load(request)
+    const response = await handler.handle(new SessionContext(context, session), request)
+    await session.save(response)
+    return response
+  }
+
+  function serve(entry: Handler, secure: boolean, trustTransactionHeader: boolean) {
+    return (req: IncomingMessage, res: ServerResponse): void => {
+      inFlight++
+      const abort = new AbortController()
+      res.once('close', () => {
+        if (!res.writableFinished) abort.abort(new Error('client closed the connection'))
+        if (--inFlight === 0) drained?.()
+      })
+      let request: Request
+      const incoming = req.headers[TRANSACTION_HEADER]
+      const transactionId = new TransactionId(trustTransactionHeader && typeof incoming === 'string' && incoming !== '' ? incoming : undefined)
+      try {
+        request = toRequest(req, secure, abort.signal)
+      } catch (err) {
+        logger.warn({ err, txId: transactionId.value }, 'malformed request')
+        res.statusCode = 400
+        res.end()
+        return
+      }
+      const root = new RootContext()
+      const client = new ClientContext(root, clientInfo(req, secure))
+      const tx = new TransactionIdContext(client, transactionId)
+      const attributes = new AttributesContext(tx)
+      const context = new UriRouterContext(attributes, { baseUri: '', matchedUri: '', remainingUri: request.uri.path, originalUri: request.uri.clone() })
+      entry
+        .handle(context, request)
+        .catch((err: unknown) => {
+          if (err instanceof RequestError) return Response.of(err.status)
+          logger.error({ err, txId: transactionId.value }, 'request failed')
+          return Response.of(500)
+        })
+        .then((response) => writeResponse(res, response, request.method))
+        .catch((err: unknown) => {
+          if (!res.headersSent) {
+            res.statusCode = 500
+            res.end()
+          } else res.destroy(err as Error)
+          if ((err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') logger.warn({ err, txId: transactionId.value }, 'response not written')
+        })
+        .finally(() => {
+          // an unread request body would hold the connection: drain what the handler left
+          if (!req.readableEnded && !req.destroyed) req.resume()
+        })
+    }
+  }
+
+  async function listen(port: number, host: string | undefined, tls: unknown, maxHeaderSize: number | undefined, handler: Handler, trust: boolean): Promise<number> {
+    const options = maxHeaderSize ? { maxHeaderSize } : {}
+    let server: Server
+    if (tls !== undefined) {
+      if (!isServerTlsProvider(tls)) throw new ConfigError('config/admin.json', '/connectors', 'tls must be a ServerTlsOptions')
+      server = createHttpsServer({ ...options, ...(await tls.serverTlsOptions()) }, serve(handler, true, trust)) as unknown as Server
+    } else {
+      server = createHttpServer(options, serve(handler, false, trust))
+    }
+    server.keepAliveTimeout = 65_000
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket)
+      socket.once('close', () => sockets.delete(socket))
+    })
+    server.on('clientError', (err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+      logger.debug({ err }, 'client error')
+    })
+    server.listen(port, host)
+    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err as Error))])
+    servers.push(server)
+    const upgradeHandler = handler as Handler & { upgrade?: unknown }
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      void handleUpgrade(upgradeHandler, req, socket, head, tls !== undefined)
+    })
+    return (server.address() as AddressInfo).port
+  }
+
+  let upgradeTarget: Handler | undefined
+  async function handleUpgrade(_entry: Handler, req: IncomingMessage, socket: Socket, head: Buffer, secure: boolean): Promise<void> {
+    const target = upgradeTarget as (Handler & { upgrade?: (c: Context, r: Request, s: Socket, h: Buffer) => Promise<boolean> }) | undefined
+    const request = toRequest(req, secure, new AbortController().signal)
+    const context = new AttributesContext(new TransactionIdContext(new ClientContext(new RootContext(), clientInfo(req, secure)), new TransactionId()))
+    try {
+      if (target?.upgrade && (await target.upgrade(context, request, socket, head))) return
+    } catch (err) {
+      logger.warn({ err }, 'upgrade failed')
+    }
+    socket.end('HTTP/1.1 501 Not Implemented\r\nConnection: close\r\n\r\n')
+  }
+
+  const gateway: Gateway = {
+    registry,
+    admin,
+    get instance() {
+      return instance
+    },
+    get heap() {
+      if (!configHeap) throw new Error('the gateway is not started')
+      return configHeap
+    },
+    get adminHeap() {
+      if (!adminHeap) throw new Error('the gateway is not started')
+      return adminHeap
+    },
+    async start() {
+      const tokens = await bootstrapTokens()
+      const adminApp = await loadApplication('admin.json', DEFAULT_ADMIN, tokens, 'admin')
+      adminHeap = adminApp.heap
+      const adminConfig = adminApp.config
+      if (typeof adminConfig.temporaryDirectory === 'string') instance = { ...instance, temporaryDirectory: adminConfig.temporaryDirectory }
+      await mkdir(instance.temporaryDirectory, { recursive: true })
+      if (typeof adminConfig.streamingEnabled === 'boolean' && adminConfig.streamingEnabled) logger.info({}, 'streamingEnabled: bodies always stream in Postern')
+      if (system['org.forgerock.http.util.ignoreFormParamDecodingError'] === 'true') Form.lenientDecoding = true
+      const maxEntity = Number(system['postern.entity.limit'])
+      if (Number.isFinite(maxEntity) && maxEntity > 0) Entity.defaultLimit = maxEntity
+      const configApp = await loadApplication('config.json', DEFAULT_CONFIG, tokens, 'config')
+      configHeap = configApp.heap
+      try {
+        await adminHeap.createAll()
+        const gatewayHandler = await configHeap.resolve<Handler>(configApp.config.handler ?? '_router', '/handler', 'Handler', configApp.source)
+        upgradeTarget = gatewayHandler
+        await configHeap.createAll()
+        const configSession = configApp.config.session === undefined ? undefined : await configHeap.resolve<SessionManager>(configApp.config.session, '/session', 'SessionManager', configApp.source)
+        const adminSession = adminConfig.session === undefined ? undefined : await adminHeap.resolve<SessionManager>(adminConfig.session, '/session', 'SessionManager', adminApp.source)
+        const apiFilter = adminConfig.apiProtectionFilter === undefined ? undefined : await adminHeap.resolve<Filter>(adminConfig.apiProtectionFilter, '/apiProtectionFilter', 'Filter', adminApp.source)
+        admin.configure({ logger, filter: apiFilter, registry, version: CORE_VERSION })
+        const prefix = `/${typeof adminConfig.prefix === 'string' ? adminConfig.prefix : 'openig'}`
+        const adminHandler: Handler = protect(apiFilter, admin)
+        const trust = system['org.forgerock.http.TrustTransactionHeader'] === 'true'
+        const entry: Handler = {
+          handle: (context, request) => {
+            const path = request.uri.rawPath
+            if (!admin.separatePort && (path === prefix || path.startsWith(`${prefix}/`))) {
+              return withSession(adminSession, context, request, { handle: (c, r) => adminHandler.handle(c, r.uri.rawPath === prefix ? r : withAdminPath(r, prefix)) })
+            }
+            return withSession(configSession, context, request, gatewayHandler)
+          },
+        }
+        const connectors = Array.isArray(adminConfig.connectors) ? (adminConfig.connectors as Record<string, unknown>[]) : []
+        if (connectors.length === 0 && !options.ports) throw new ConfigError(adminApp.source, '/connectors', 'at least one connector is required')
+        let i = 0
+        const listenPorts: number[] = []
+        const portsOf = (c: Record<string, unknown>) => [c.port].flat().map(Number)
+        for (const [ci, connector] of connectors.entries()) {
+          const tls = connector.tls === undefined ? undefined : await adminHeap.resolve(connector.tls, `/connectors/${ci}/tls`, undefined, adminApp.source)
+          for (const port of portsOf(connector)) {
+            const chosen = options.ports ? (options.ports[i++] ?? 0) : port
+            if (!Number.isInteger(chosen) || chosen < 0 || chosen > 65535) throw new ConfigError(adminApp.source, `/connectors/${ci}/port`, `not a valid port: ${String(connector.port)}`)
+            listenPorts.push(await listen(chosen, connector.host as string | undefined, tls, connector.maxTotalHeadersSize as number | undefined, entry, trust))
+          }
+        }
+        ports = listenPorts
+        const adminConnector = adminConfig.adminConnector as Record<string, unknown> | undefined
+        if (adminConnector) {
+          admin.separatePort = true
+          const tls = adminConnector.tls === undefined ? undefined : await adminHeap.resolve(adminConnector.tls, '/adminConnector/tls', undefined, adminApp.source)
+          const port = options.ports ? 0 : Number(adminConnector.port)
+          const adminEntry: Handler = { handle: (c, r) => withSession(adminSession, c, r, adminHandler) }
+          adminPort = await listen(port, adminConnector.host as string | undefined, tls, adminConnector.maxTotalHeadersSize as number | undefined, adminEntry, trust)
+        }
+        return { ports, adminPort }
+      } catch (err) {
+        await gateway.stop()
+        throw asConfigErrors(err, configApp.source)
+      }
+    },
+    async stop() {
+      const closed = servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve())))
+      for (const socket of sockets) if (!(socket as Socket & { _httpMessage?: unknown })._httpMessage) socket.destroy()
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            drained = resolve
+          }),
+          new Promise((resolve) => setTimeout(resolve, options.drainTimeoutMs ?? 10_000).unref()),
+        ])
+      }
+      for (const socket of sockets) socket.destroy()
+      await Promise.all(closed)
+      servers.length = 0
+      await configHeap?.destroy()
+      await adminHeap?.destroy()
+    },
+    url(path = '/') {
+      return `http://127.0.0.1:${ports[0]}${path}`
+    },
+  }
+  return gateway
+}
+
+function withAdminPath(request: Request, prefix: string): Request {
+  request.uri.rawPath = request.uri.rawPath.slice(prefix.length) || '/'
+  return request
+}
+
+export { PluginError }
