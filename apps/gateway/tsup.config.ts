@@ -1,10 +1,11 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/cli.ts'],
   format: 'esm',
   target: 'node20',
   sourcemap: true,
   clean: true,
-  dts: { compilerOptions: { composite: false } },
+  dts: { entry: 'src/index.ts', compilerOptions: { composite: false } },
+  banner: ({ format }) => (format === 'esm' ? {} : {}),
 })

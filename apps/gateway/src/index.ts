@@ -1,0 +1,5 @@
+export { createGateway } from '@postern/http'
+export type { Gateway, GatewayOptions } from '@postern/http'
+export { parseArgs } from './options.js'
+export type { CliOptions } from './options.js'
+export { plugins } from './plugins.js'
