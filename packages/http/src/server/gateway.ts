@@ -20,7 +20,6 @@ import {
   isPlugin,
   loadTokenFiles,
   MapResolver,
-  PluginError,
   PropertiesResolver,
   RequestError,
   Response,
@@ -372,4 +371,3 @@ function withAdminPath(request: Request, prefix: string): Request {
   return request
 }
 
-export { PluginError }
