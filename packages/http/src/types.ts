@@ -1,5 +1,7 @@
 import type { Heaplet, TSchema } from '@postern/core'
 import { baseUriDecorator } from './decorators/base-uri-decorator.js'
+import { captureDecorator } from './decorators/capture-decorator.js'
+import { timerDecorator } from './decorators/timer-decorator.js'
 import { chain, chainOfFilters } from './handlers/chain.js'
 import { dispatchHandler } from './handlers/dispatch-handler.js'
 import { staticResponseHandler } from './handlers/static-response-handler.js'
@@ -9,11 +11,13 @@ import { router } from './router/router.js'
 /** Router, Route, handlers and decorators of this package, by IG type name. */
 export const runtimeTypes: Record<string, Heaplet<TSchema, unknown>> = {
   BaseUriDecorator: baseUriDecorator,
+  CaptureDecorator: captureDecorator,
   Chain: chain,
   ChainOfFilters: chainOfFilters,
   DispatchHandler: dispatchHandler,
   Router: router,
   RouterHandler: router,
   StaticResponseHandler: staticResponseHandler,
+  TimerDecorator: timerDecorator,
   WelcomeHandler: welcomeHandler,
 }

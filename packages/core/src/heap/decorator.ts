@@ -9,6 +9,7 @@ export interface DecorationContext {
   readonly heap: Heap
   readonly logger: Logger
   readonly source: string
+  /** The pointer of the decoration attribute (`/heap/0/capture`, `/baseURI`). */
   readonly pointer: string
 }
 

@@ -111,7 +111,8 @@ export class Heap {
         errors.push(new ConfigError(source, `${at}/name`, `duplicate heap object name, also declared at ${existing.pointer}`, { name, type }))
         return
       }
-      if (!this.registry.has(type)) {
+      // A default object of a type no plugin registers is only an error when something uses it.
+      if (!options.lazy && !this.registry.has(type)) {
         errors.push(new ConfigError(source, `${at}/type`, `unknown type ${type}: no plugin registers it`, { name, type }))
         return
       }
@@ -204,7 +205,7 @@ export class Heap {
       if (!isDecorator(decorator)) {
         throw new ConfigError(at.source, pointer, `heap object "${decoratorName}" is not a decorator`, { name: at.name, type: at.type })
       }
-      decorated = await decorator.decorate(decorated, config, { ...at, heap: this, logger: this.logger.child({ object: at.name, type: at.type }) })
+      decorated = await decorator.decorate(decorated, config, { ...at, pointer, heap: this, logger: this.logger.child({ object: at.name, type: at.type }) })
     }
     return decorated
   }
@@ -235,6 +236,9 @@ export class Heap {
     if (found) return found
     const decl = this.#declarations.get(name)
     if (decl) {
+      if (decl.lazy && !this.registry.has(decl.type)) {
+        return Promise.reject(new ConfigError(from.source, from.pointer, `unknown type ${decl.type}: no plugin registers it (needed by the default heap object "${name}")`))
+      }
       found = this.#create(decl)
       this.#objects.set(name, found)
       found.catch(() => this.#objects.delete(name)) // a failed object is retried, and re-reported

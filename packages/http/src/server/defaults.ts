@@ -1,5 +1,3 @@
-import type { TypeRegistry } from '@postern/core'
-
 /** admin.json when the file is absent (IG: port 8080; `LISTEN_PORT` or -Dlisten.port override it). */
 export const DEFAULT_ADMIN = { connectors: [{ port: '&{listen.port|8080}' }] }
 
@@ -33,10 +31,10 @@ export const DEFAULT_CONFIG = {
 
 /**
  * The default heap objects of admin.json and config.json (INDEX "Default heap objects"), declared
- * lazily: made only when referenced, overridden by a declaration of the same name. Only those whose
- * type a loaded plugin registers.
+ * lazily: made only when referenced, overridden by a declaration of the same name. One whose type
+ * no loaded plugin registers is an error naming that type when a configuration uses it.
  */
-export function defaultObjects(registry: TypeRegistry): { name: string; type: string; config?: unknown }[] {
+export function defaultObjects(): { name: string; type: string; config?: unknown }[] {
   const all = [
     { name: 'AuditService', type: 'NoOpAuditService' },
     { name: 'baseURI', type: 'BaseUriDecorator' },
@@ -51,5 +49,5 @@ export function defaultObjects(registry: TypeRegistry): { name: string; type: st
     { name: 'TemporaryStorage', type: 'TemporaryStorage' },
     { name: 'ScheduledExecutorService', type: 'ScheduledExecutorService' },
   ]
-  return all.filter((o) => registry.has(o.type))
+  return all
 }

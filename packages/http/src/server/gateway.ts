@@ -151,7 +151,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const bindings = evaluateProperties(properties, base, source)
       const heap = new Heap({ registry, source, logger: logger.child({ heap: name }), bindings, instance })
       setHeapTokens(heap, chain)
-      heap.declare(defaultObjects(registry), '/heap', { lazy: true, source: `(default objects of ${source})` })
+      heap.declare(defaultObjects(), '/heap', { lazy: true, source: `(default objects of ${source})` })
       heap.declare(config.heap)
       heap.setGlobalDecorators(config.globalDecorators, source)
       return { heap, config, source }
