@@ -1,5 +1,6 @@
 import type { Plugin } from '@postern/core'
+import filters from '@postern/filters'
 import http from '@postern/http'
 
 /** Every first-party plugin this distribution ships, in registration order. */
-export const plugins: readonly Plugin[] = [http]
+export const plugins: readonly Plugin[] = [http, filters]

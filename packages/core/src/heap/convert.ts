@@ -121,7 +121,8 @@ interface ConvertOptions {
 async function convertAnnotated(conversion: Conversion, value: unknown, at: string, options: ConvertOptions): Promise<unknown> {
   switch (conversion.kind) {
     case 'expr': {
-      const text = typeof value === 'string' ? value : JSON.stringify(value)
+      if (typeof value !== 'string') return Expression.constant(value) // a literal where an expression may stand
+      const text = value
       try {
         const expected = (conversion.expected === 'array' ? 'any' : conversion.expected) as ExpectedType
         return Expression.parse(text, { expectedType: expected })

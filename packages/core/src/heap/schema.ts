@@ -34,10 +34,11 @@ export function Expr<T extends TSchema>(
   options: SchemaOptions = {},
 ): TUnsafe<Expression<Static<T>>> {
   const t = (of as { type?: unknown }).type
-  const types = t === 'string' || t === undefined ? ['string'] : ['string', t].flat()
+  // an expression of any type accepts any JSON; otherwise a string (the expression) or the type itself
+  const type = t === undefined ? {} : { type: [...new Set(['string', t].flat() as string[])] }
   return Type.Unsafe<Expression<Static<T>>>({
     ...options,
-    type: [...new Set(types as string[])],
+    ...type,
     [X_POSTERN]: { kind: 'expr', expected: expectedType(of) },
   })
 }

@@ -1,0 +1,19 @@
+import { definePlugin, type Plugin } from '@postern/core'
+import pkg from '../package.json' with { type: 'json' }
+import { assignmentFilter } from './assignment-filter.js'
+import { headerFilter } from './header-filter.js'
+
+/** The standard filters that need no identity server, by IG type name. */
+const plugin: Plugin = definePlugin({
+  name: pkg.name,
+  version: pkg.version,
+  core: '^1.0.0',
+  types: {
+    AssignmentFilter: assignmentFilter,
+    HeaderFilter: headerFilter,
+  },
+})
+export default plugin
+
+export { AssignmentFilter } from './assignment-filter.js'
+export { HeaderFilter } from './header-filter.js'
