@@ -10,7 +10,8 @@ export interface RequestInit {
   version?: string
   headers?: Headers | Record<string, string | string[]>
   entity?: unknown
-  signal?: AbortSignal
+  /** The client's signal, or a function making it on first use (most requests never need one). */
+  signal?: AbortSignal | (() => AbortSignal)
 }
 
 /**
@@ -23,8 +24,7 @@ export class Request {
   version: string
   readonly headers: Headers
   readonly entity: Entity
-  /** Aborted when the client goes away; outgoing calls made for this request pass it on. */
-  signal: AbortSignal | undefined
+  #signal: AbortSignal | (() => AbortSignal) | undefined
   #cookies: { source: readonly string[]; cookies: RequestCookies } | null = null
 
   constructor(init: RequestInit = {}) {
@@ -39,7 +39,17 @@ export class Request {
     this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers)
     this.entity = new Entity(this.headers)
     if (init.entity !== undefined) this.entity.set(init.entity)
-    this.signal = init.signal
+    this.#signal = init.signal
+  }
+
+  /** Aborted when the client goes away; outgoing calls made for this request may pass it on. */
+  get signal(): AbortSignal | undefined {
+    if (typeof this.#signal === 'function') this.#signal = this.#signal()
+    return this.#signal
+  }
+
+  set signal(signal: AbortSignal | undefined) {
+    this.#signal = signal
   }
 
   /** The request cookies, parsed from the Cookie headers (re-parsed when those change). */
@@ -63,7 +73,7 @@ export class Request {
       uri: this.uri.clone(),
       version: this.version,
       headers: new Headers(this.headers),
-      ...(this.signal ? { signal: this.signal } : {}),
+      ...(this.#signal ? { signal: () => this.signal! } : {}),
     })
     const body = this.entity.body()
     if (body !== null) {

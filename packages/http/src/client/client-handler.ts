@@ -85,7 +85,8 @@ export class ClientHandler implements Handler {
       headers,
       body: body as Dispatcher.RequestOptions['body'],
     }
-    if (this.#propagateDisconnection || request.signal) options.signal = request.signal
+    // propagateDisconnection: a client that leaves cancels the upstream call
+    if (this.#propagateDisconnection) options.signal = request.signal
     this.#waiting++
     try {
       const upstream = await this.#agent.request(options)

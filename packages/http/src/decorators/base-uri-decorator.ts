@@ -20,8 +20,12 @@ import {
 } from '@postern/core'
 
 /** Rebases the request URI (scheme, host, port) to the evaluated base URI. */
-function rebase(expr: Expression<string>, scope: Bindings, request: Request, logger: Logger): boolean {
-  const text = expr.eval(scope)
+function rebase(expr: Expression<string>, constant: MutableUri | null, scope: () => Bindings, request: Request, logger: Logger): boolean {
+  if (constant) {
+    request.uri.rebase(constant)
+    return true
+  }
+  const text = expr.eval(scope())
   const base = text === null ? null : MutableUri.tryParse(text)
   if (base === null || base.host === null || base.scheme === null) {
     logger.error({ baseURI: expr.template, value: text }, 'baseURI does not evaluate to an absolute URI')
@@ -57,18 +61,20 @@ export class BaseUriDecorator implements Decorator {
     }
     const bindings = at.heap.bindings ?? this.#bindings
     const logger = at.logger
+    // a constant base URI is parsed once
+    const constant = expr.isConstant ? MutableUri.parse(config) : null
     if (isFilter(object)) {
       const filter = object as Filter
       return {
         filter: (context: Context, request: Request, next: Handler) =>
-          rebase(expr, requestBindings(bindings, context, request), request, logger) ? filter.filter(context, request, next) : Promise.resolve(Response.of(500)),
+          rebase(expr, constant, () => requestBindings(bindings, context, request), request, logger) ? filter.filter(context, request, next) : Promise.resolve(Response.of(500)),
       } satisfies Filter
     }
     if (isHandler(object)) {
       const handler = object as Handler & { upgrade?: (...args: never[]) => unknown }
       const decorated: Handler & { upgrade?: unknown } = {
         handle: (context: Context, request: Request) =>
-          rebase(expr, requestBindings(bindings, context, request), request, logger) ? handler.handle(context, request) : Promise.resolve(Response.of(500)),
+          rebase(expr, constant, () => requestBindings(bindings, context, request), request, logger) ? handler.handle(context, request) : Promise.resolve(Response.of(500)),
       }
       return decorated
     }

@@ -182,16 +182,18 @@ export function createGateway(options: GatewayOptions): Gateway {
   function serve(entry: Handler, secure: boolean, trustTransactionHeader: boolean) {
     return (req: IncomingMessage, res: ServerResponse): void => {
       inFlight++
-      const abort = new AbortController()
+      // made only if something asks for request.signal: most requests never do
+      let abort: AbortController | undefined
+      const signal = () => (abort ??= new AbortController()).signal
       res.once('close', () => {
-        if (!res.writableFinished) abort.abort(new Error('client closed the connection'))
+        if (abort && !res.writableFinished) abort.abort(new Error('client closed the connection'))
         if (--inFlight === 0) drained?.()
       })
       let request: Request
       const incoming = req.headers[TRANSACTION_HEADER]
       const transactionId = new TransactionId(trustTransactionHeader && typeof incoming === 'string' && incoming !== '' ? incoming : undefined)
       try {
-        request = toRequest(req, secure, abort.signal)
+        request = toRequest(req, secure, signal)
       } catch (err) {
         logger.warn({ err, txId: transactionId.value }, 'malformed request')
         res.statusCode = 400
@@ -256,7 +258,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   let upgradeTarget: Handler | undefined
   async function handleUpgrade(_entry: Handler, req: IncomingMessage, socket: Socket, head: Buffer, secure: boolean): Promise<void> {
     const target = upgradeTarget as (Handler & { upgrade?: (c: Context, r: Request, s: Socket, h: Buffer) => Promise<boolean> }) | undefined
-    const request = toRequest(req, secure, new AbortController().signal)
+    const request = toRequest(req, secure, () => new AbortController().signal)
     const context = new AttributesContext(new TransactionIdContext(new ClientContext(new RootContext(), clientInfo(req, secure)), new TransactionId()))
     try {
       if (target?.upgrade && (await target.upgrade(context, request, socket, head))) return

@@ -7,7 +7,7 @@ import { Headers, MutableUri, Request, type Response, type ClientInfo } from '@p
 const NO_BODY_STATUS = new Set([204, 205, 304])
 
 /** Builds the core Request from node's IncomingMessage; the body stays a stream. */
-export function toRequest(req: IncomingMessage, secure: boolean, signal: AbortSignal): Request {
+export function toRequest(req: IncomingMessage, secure: boolean, signal: () => AbortSignal): Request {
   const headers = Headers.fromRaw(req.rawHeaders)
   const target = req.url ?? '/'
   const host = headers.get('host') ?? `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? 80}`

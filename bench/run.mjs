@@ -1,0 +1,141 @@
+// pnpm bench: the gateway against a bare undici reverse proxy, side by side, on loopback.
+//   (a) a route with baseURI + ReverseProxyHandler
+//   (b) the same with a 3-filter chain (HeaderFilter, AssignmentFilter, HeaderFilter) behind a condition
+// Interleaved rounds, bounded duration; prints requests/s, p50, p99 and the ratios to the bare proxy.
+import { fork, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import autocannon from 'autocannon'
+
+const args = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=')
+    return [k, v ?? 'true']
+  }),
+)
+const ROUNDS = Number(args.rounds ?? 3)
+const DURATION = Number(args.duration ?? 8)
+const CONNECTIONS = Number(args.connections ?? 64)
+const cli = new URL('../apps/gateway/dist/cli.js', import.meta.url).pathname
+if (!existsSync(cli)) {
+  console.error('apps/gateway/dist/cli.js is missing: run `pnpm build` first')
+  process.exit(1)
+}
+
+const children = []
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')))
+
+async function forked(script, argv = []) {
+  const child = fork(new URL(script, import.meta.url).pathname, argv, { stdio: 'inherit' })
+  children.push(child)
+  const [message] = await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(([code]) => Promise.reject(new Error(`${script} exited with ${code}`))),
+  ])
+  return message.port
+}
+
+async function freePort() {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address()
+  server.close()
+  return port
+}
+
+async function startGateway(backend) {
+  const dir = mkdtempSync(join(tmpdir(), 'postern-bench-'))
+  const routes = join(dir, 'config', 'routes')
+  mkdirSync(routes, { recursive: true })
+  const port = await freePort()
+  writeFileSync(join(dir, 'config', 'admin.json'), JSON.stringify({ connectors: [{ port, host: '127.0.0.1' }] }))
+  writeFileSync(
+    join(routes, 'a.json'),
+    JSON.stringify({ name: 'a', baseURI: backend, condition: "${find(request.uri.path, '^/a')}", handler: 'ReverseProxyHandler' }),
+  )
+  writeFileSync(
+    join(routes, 'b.json'),
+    JSON.stringify({
+      name: 'b',
+      baseURI: backend,
+      condition: "${find(request.uri.path, '^/b')}",
+      handler: {
+        type: 'Chain',
+        config: {
+          filters: [
+            { type: 'HeaderFilter', config: { messageType: 'REQUEST', add: { 'X-Gateway': ['postern'], 'X-Method': ['${request.method}'] } } },
+            { type: 'AssignmentFilter', config: { onRequest: [{ target: '${attributes.path}', value: '${request.uri.path}' }] } },
+            { type: 'HeaderFilter', config: { messageType: 'RESPONSE', add: { 'X-Path': ['${attributes.path}'] } } },
+          ],
+          handler: 'ReverseProxyHandler',
+        },
+      },
+    }),
+  )
+  const child = spawn(process.execPath, [...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []), cli, dir], {
+    env: { ...process.env, POSTERN_LOG_LEVEL: 'warn', IG_ROUTER_SCAN_INTERVAL: 'disabled', HOME: dir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  children.push(child)
+  await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => line.startsWith('started in') && resolve())
+    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)))
+  })
+  return { port, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+function load(url, duration) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections: CONNECTIONS, duration, pipelining: 1 }, (err, result) => (err ? reject(err) : resolve(result)))
+  })
+}
+
+const backendPort = await forked('./backend.mjs')
+const backend = `http://127.0.0.1:${backendPort}`
+const barePort = await forked('./bare-proxy.mjs', [backend])
+const gateway = await startGateway(backend)
+
+const targets = {
+  'bare undici proxy': `http://127.0.0.1:${barePort}/a`,
+  '(a) gateway: baseURI + ReverseProxyHandler': `http://127.0.0.1:${gateway.port}/a`,
+  '(b) gateway: + HeaderFilter, AssignmentFilter, HeaderFilter': `http://127.0.0.1:${gateway.port}/b`,
+}
+const results = Object.fromEntries(Object.keys(targets).map((k) => [k, []]))
+
+// warm up every target (JIT, pools) before measuring
+for (const url of Object.values(targets)) await load(url, 2)
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const [name, url] of Object.entries(targets)) {
+    const r = await load(url, DURATION)
+    if (r.non2xx > 0 || r.errors > 0) console.warn(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`)
+    results[name].push(r)
+    console.log(`round ${round} ${name}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`)
+  }
+}
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length
+const summary = Object.entries(results).map(([name, rs]) => ({
+  name,
+  rps: mean(rs.map((r) => r.requests.average)),
+  p50: mean(rs.map((r) => r.latency.p50)),
+  p99: mean(rs.map((r) => r.latency.p99)),
+}))
+const floor = summary[0]
+console.log(`\n${ROUNDS} rounds x ${DURATION} s, ${CONNECTIONS} connections, node ${process.version}`)
+console.log('| target | req/s | p50 ms | p99 ms | req/s ratio | p99 ratio |')
+console.log('|---|---|---|---|---|---|')
+for (const s of summary) {
+  console.log(`| ${s.name} | ${Math.round(s.rps)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${(s.rps / floor.rps).toFixed(2)} | ${(s.p99 / floor.p99).toFixed(2)} |`)
+}
+gateway.cleanup()
+if (args.profile) {
+  const gw = children.at(-1)
+  gw.kill('SIGTERM')
+  await once(gw, 'exit')
+  console.log(`CPU profile of the gateway written to ${args.profile}`)
+}
+process.exit(0)
