@@ -2,7 +2,9 @@ import type { Heaplet, TSchema } from '@postern/core'
 import { baseUriDecorator } from './decorators/base-uri-decorator.js'
 import { captureDecorator } from './decorators/capture-decorator.js'
 import { timerDecorator } from './decorators/timer-decorator.js'
-import { chain, chainOfFilters } from './handlers/chain.js'
+import { chain, chainOfFilters, forgeRockClientHandler } from './handlers/chain.js'
+import { resourceHandler } from './handlers/resource-handler.js'
+import { sequenceHandler } from './handlers/sequence-handler.js'
 import { dispatchHandler } from './handlers/dispatch-handler.js'
 import { staticResponseHandler } from './handlers/static-response-handler.js'
 import { welcomeHandler } from './handlers/welcome-handler.js'
@@ -15,8 +17,11 @@ export const runtimeTypes: Record<string, Heaplet<TSchema, unknown>> = {
   Chain: chain,
   ChainOfFilters: chainOfFilters,
   DispatchHandler: dispatchHandler,
+  ForgeRockClientHandler: forgeRockClientHandler,
+  ResourceHandler: resourceHandler,
   Router: router,
   RouterHandler: router,
+  SequenceHandler: sequenceHandler,
   StaticResponseHandler: staticResponseHandler,
   TimerDecorator: timerDecorator,
   WelcomeHandler: welcomeHandler,

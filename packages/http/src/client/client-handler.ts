@@ -15,6 +15,7 @@ import {
   type Static,
 } from '@postern/core'
 import { endToEnd, isHopByHop } from './hop-by-hop.js'
+import { tunnel, type WebSocketOptions } from './websocket.js'
 
 const SKIP_REQUEST = new Set(['host', 'content-length'])
 
@@ -27,6 +28,17 @@ export const ClientHandlerConfig = Type.Object(
     protocolVersion: Type.Optional(StringEnum(['HTTP/1.1', 'HTTP/2'], { description: 'HTTP/2 over TLS (ALPN), else HTTP/1.1.' })),
     propagateDisconnection: Type.Boolean({ default: false, description: 'Cancel the upstream call when the client disconnects.' }),
     tls: Type.Optional(Ref<ClientTlsProvider>('ClientTlsOptions', { description: 'ClientTlsOptions for HTTPS upstreams.' })),
+    websocket: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Boolean({ default: false, description: 'Upgrade HTTP(S) requests to WebSocket and tunnel them.' }),
+          connectionTimeout: Type.Optional(Duration({ description: "Default: the handler's connectionTimeout." })),
+          soTimeout: Type.Optional(Duration({ description: "Default: the handler's soTimeout." })),
+          tls: Type.Optional(Ref<ClientTlsProvider>('ClientTlsOptions')),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 )
@@ -42,9 +54,10 @@ export class ClientHandler implements Handler {
   readonly #propagateDisconnection: boolean
   readonly #queue: number | undefined
   readonly #connections: number
+  readonly #websocket: WebSocketOptions | undefined
   #waiting = 0
 
-  constructor(config: ClientHandlerConfig, tls: Awaited<ReturnType<ClientTlsProvider['clientTlsOptions']>> | undefined, logger: Logger) {
+  constructor(config: ClientHandlerConfig, tls: TlsOptions | undefined, logger: Logger, websocketTls?: TlsOptions) {
     const timeout = Number.isFinite(config.soTimeout) ? config.soTimeout : 0
     this.#agent = new Agent({
       connections: config.connections,
@@ -61,6 +74,14 @@ export class ClientHandler implements Handler {
     this.#propagateDisconnection = config.propagateDisconnection
     this.#queue = config.waitQueueSize
     this.#connections = config.connections
+    const ws = config.websocket
+    this.#websocket = ws?.enabled
+      ? {
+          connectionTimeoutMs: ws.connectionTimeout ?? config.connectionTimeout,
+          soTimeoutMs: ws.soTimeout ?? config.soTimeout,
+          tls: websocketTls ?? tls,
+        }
+      : undefined
   }
 
   async handle(_context: Context, request: Request): Promise<Response> {
@@ -68,6 +89,10 @@ export class ClientHandler implements Handler {
     if (!uri.host || (uri.scheme !== 'http' && uri.scheme !== 'https')) {
       this.#logger.error({ uri: uri.toString() }, 'request URI has no http(s) host: set baseURI')
       return Response.of(502)
+    }
+    if (this.#websocket && request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
+      const upgraded = await tunnel(request, this.#websocket)
+      if (upgraded) return upgraded
     }
     // waitQueueSize: beyond the busy connections and the queue, requests are refused
     if (this.#queue !== undefined && this.#waiting >= this.#queue + this.#connections) {
@@ -125,20 +150,23 @@ export class ClientHandler implements Handler {
   }
 }
 
-export async function createClientHandler(config: ClientHandlerConfig, logger: Logger, tlsRef: unknown): Promise<ClientHandler> {
-  let tls
-  if (tlsRef !== undefined) {
-    if (!isClientTlsProvider(tlsRef)) throw new TypeError('tls must reference a ClientTlsOptions')
-    tls = await tlsRef.clientTlsOptions()
-  }
-  return new ClientHandler(config, tls, logger)
+type TlsOptions = Awaited<ReturnType<ClientTlsProvider['clientTlsOptions']>>
+
+async function tlsOf(ref: unknown): Promise<TlsOptions | undefined> {
+  if (ref === undefined) return undefined
+  if (!isClientTlsProvider(ref)) throw new TypeError('tls must reference a ClientTlsOptions')
+  return ref.clientTlsOptions()
+}
+
+export async function createClientHandler(config: ClientHandlerConfig, logger: Logger): Promise<ClientHandler> {
+  return new ClientHandler(config, await tlsOf(config.tls), logger, await tlsOf(config.websocket?.tls))
 }
 
 /** ClientHandler: calls made inside a route (AM, APIs). */
 export const clientHandler = heaplet({
   schema: ClientHandlerConfig,
   description: 'Sends requests to third-party services; pooled, streaming, 502 when unreachable.',
-  create: (config, env) => createClientHandler(config, env.logger, config.tls),
+  create: (config, env) => createClientHandler(config, env.logger),
   destroy: (handler) => handler.close(),
 })
 
@@ -146,6 +174,6 @@ export const clientHandler = heaplet({
 export const reverseProxyHandler = heaplet({
   schema: ClientHandlerConfig,
   description: 'Proxies requests to the protected application; 502 when it is unreachable or slow.',
-  create: (config, env) => createClientHandler(config, env.logger, config.tls),
+  create: (config, env) => createClientHandler(config, env.logger),
   destroy: (handler) => handler.close(),
 })

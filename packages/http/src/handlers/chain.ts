@@ -36,3 +36,18 @@ export const chainOfFilters = heaplet({
   description: 'Packs an ordered list of filters into a single filter.',
   create: ({ filters }): Filter => filterOf(filters),
 })
+
+const ForgeRockClientHandlerConfig = Type.Object(
+  {
+    filters: Type.Array(Ref<Filter>('Filter'), { default: ['TransactionIdOutboundFilter'] }),
+    handler: Ref<Handler>('Handler', { default: 'ClientHandler' }),
+  },
+  { additionalProperties: false },
+)
+
+/** ForgeRockClientHandler: a Chain of TransactionIdOutboundFilter and ClientHandler by default. */
+export const forgeRockClientHandler = heaplet({
+  schema: ForgeRockClientHandlerConfig,
+  description: 'A ClientHandler that sends the transaction ID (Chain of TransactionIdOutboundFilter and ClientHandler).',
+  create: ({ filters, handler }): Handler => chainOf(filters, handler),
+})

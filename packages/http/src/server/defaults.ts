@@ -44,7 +44,7 @@ export function defaultObjects(): { name: string; type: string; config?: unknown
     { name: 'ClientHandler', type: 'ClientHandler' },
     { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
     { name: 'TransactionIdOutboundFilter', type: 'TransactionIdOutboundFilter' },
-    { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
+    { name: 'ForgeRockClientHandler', type: 'Chain', config: { filters: ['TransactionIdOutboundFilter'], handler: 'ClientHandler' } },
     { name: 'ProxyOptions', type: 'NoProxyOptions' },
     { name: 'TemporaryStorage', type: 'TemporaryStorage' },
     { name: 'ScheduledExecutorService', type: 'ScheduledExecutorService' },

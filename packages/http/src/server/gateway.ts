@@ -51,6 +51,7 @@ import { setHeapTokens } from '../router/tokens.js'
 import { AdminEndpoints } from './admin-endpoints.js'
 import { DEFAULT_ADMIN, DEFAULT_CONFIG, defaultObjects } from './defaults.js'
 import { clientInfo, isLoopback, toRequest, writeResponse } from './http-adapter.js'
+import { attachUpgrade, isUpgraded } from './upgrade.js'
 
 export interface GatewayOptions {
   /** Plugins whose types this gateway knows; first-party and third-party alike. */
@@ -179,6 +180,29 @@ export function createGateway(options: GatewayOptions): Gateway {
     return response
   }
 
+  function contextOf(req: IncomingMessage, request: Request, secure: boolean, transactionId: TransactionId): Context {
+    const root = new RootContext()
+    const client = new ClientContext(root, clientInfo(req, secure))
+    const tx = new TransactionIdContext(client, transactionId)
+    const attributes = new AttributesContext(tx)
+    return new UriRouterContext(attributes, { baseUri: '', matchedUri: '', remainingUri: request.uri.path, originalUri: request.uri.clone() })
+  }
+
+  function transactionIdOf(req: IncomingMessage, trust: boolean): TransactionId {
+    const incoming = req.headers[TRANSACTION_HEADER]
+    return new TransactionId(trust && typeof incoming === 'string' && incoming !== '' ? incoming : undefined)
+  }
+
+  async function respond(entry: Handler, context: Context, request: Request, txId: string): Promise<Response> {
+    try {
+      return await entry.handle(context, request)
+    } catch (err) {
+      if (err instanceof RequestError) return Response.of(err.status)
+      logger.error({ err, txId }, 'request failed')
+      return Response.of(500)
+    }
+  }
+
   function serve(entry: Handler, secure: boolean, trustTransactionHeader: boolean) {
     return (req: IncomingMessage, res: ServerResponse): void => {
       inFlight++
@@ -190,8 +214,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         if (--inFlight === 0) drained?.()
       })
       let request: Request
-      const incoming = req.headers[TRANSACTION_HEADER]
-      const transactionId = new TransactionId(trustTransactionHeader && typeof incoming === 'string' && incoming !== '' ? incoming : undefined)
+      const transactionId = transactionIdOf(req, trustTransactionHeader)
       try {
         request = toRequest(req, secure, signal)
       } catch (err) {
@@ -200,18 +223,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         res.end()
         return
       }
-      const root = new RootContext()
-      const client = new ClientContext(root, clientInfo(req, secure))
-      const tx = new TransactionIdContext(client, transactionId)
-      const attributes = new AttributesContext(tx)
-      const context = new UriRouterContext(attributes, { baseUri: '', matchedUri: '', remainingUri: request.uri.path, originalUri: request.uri.clone() })
-      entry
-        .handle(context, request)
-        .catch((err: unknown) => {
-          if (err instanceof RequestError) return Response.of(err.status)
-          logger.error({ err, txId: transactionId.value }, 'request failed')
-          return Response.of(500)
-        })
+      respond(entry, contextOf(req, request, secure, transactionId), request, transactionId.value)
         .then((response) => writeResponse(res, response, request.method))
         .catch((err: unknown) => {
           if (!res.headersSent) {
@@ -224,6 +236,33 @@ export function createGateway(options: GatewayOptions): Gateway {
           // an unread request body would hold the connection: drain what the handler left
           if (!req.readableEnded && !req.destroyed) req.resume()
         })
+    }
+  }
+
+  /** An Upgrade request goes through the same route; a handler that tunnels it takes the socket. */
+  function serveUpgrade(entry: Handler, secure: boolean, trust: boolean) {
+    return (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+      socket.on('error', () => socket.destroy())
+      const transactionId = transactionIdOf(req, trust)
+      let request: Request
+      try {
+        request = toRequest(req, secure, () => new AbortController().signal)
+      } catch {
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+        return
+      }
+      attachUpgrade(request, socket, head)
+      void respond(entry, contextOf(req, request, secure, transactionId), request, transactionId.value).then(async (response) => {
+        if (isUpgraded(response)) return
+        // not upgraded: answer on the raw socket and close it
+        const body = await response.entity.bytes().catch(() => Buffer.alloc(0))
+        let text = `HTTP/1.1 ${response.status.code} ${response.status.reasonPhrase}\r\n`
+        for (const [name, values] of response.headers) {
+          if (/^(connection|content-length|transfer-encoding)$/i.test(name)) continue
+          for (const value of values) text += `${name}: ${value}\r\n`
+        }
+        socket.end(`${text}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString('latin1')}`, 'latin1')
+      })
     }
   }
 
@@ -248,24 +287,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     server.listen(port, host)
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err as Error))])
     servers.push(server)
-    const upgradeHandler = handler as Handler & { upgrade?: unknown }
-    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-      void handleUpgrade(upgradeHandler, req, socket, head, tls !== undefined)
-    })
+    server.on('upgrade', serveUpgrade(handler, tls !== undefined, trust))
     return (server.address() as AddressInfo).port
-  }
-
-  let upgradeTarget: Handler | undefined
-  async function handleUpgrade(_entry: Handler, req: IncomingMessage, socket: Socket, head: Buffer, secure: boolean): Promise<void> {
-    const target = upgradeTarget as (Handler & { upgrade?: (c: Context, r: Request, s: Socket, h: Buffer) => Promise<boolean> }) | undefined
-    const request = toRequest(req, secure, () => new AbortController().signal)
-    const context = new AttributesContext(new TransactionIdContext(new ClientContext(new RootContext(), clientInfo(req, secure)), new TransactionId()))
-    try {
-      if (target?.upgrade && (await target.upgrade(context, request, socket, head))) return
-    } catch (err) {
-      logger.warn({ err }, 'upgrade failed')
-    }
-    socket.end('HTTP/1.1 501 Not Implemented\r\nConnection: close\r\n\r\n')
   }
 
   const gateway: Gateway = {
@@ -298,7 +321,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       try {
         await adminHeap.createAll()
         const gatewayHandler = await configHeap.resolve<Handler>(configApp.config.handler ?? '_router', '/handler', 'Handler', configApp.source)
-        upgradeTarget = gatewayHandler
         await configHeap.createAll()
         const configSession = configApp.config.session === undefined ? undefined : await configHeap.resolve<SessionManager>(configApp.config.session, '/session', 'SessionManager', configApp.source)
         const adminSession = adminConfig.session === undefined ? undefined : await adminHeap.resolve<SessionManager>(adminConfig.session, '/session', 'SessionManager', adminApp.source)
