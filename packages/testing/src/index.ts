@@ -52,8 +52,11 @@ export interface Backend {
 }
 
 /** An HTTP server on 127.0.0.1 and a free port, closed after the test. */
-export async function startBackend(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Backend> {
-  const server = createServer(handler)
+export async function startBackend(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  options: { maxHeaderSize?: number } = {},
+): Promise<Backend> {
+  const server = createServer(options, handler)
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   const port = (server.address() as AddressInfo).port

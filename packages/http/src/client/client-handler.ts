@@ -1,5 +1,9 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici'
+import { isProxyOptions, type ProxyOptions } from './proxy-options.js'
 import {
+  Expr,
+  Raw,
+  requestBindings,
   Duration,
   heaplet,
   isClientTlsProvider,
@@ -8,6 +12,7 @@ import {
   StringEnum,
   Type,
   type ClientTlsProvider,
+  type MutableUri,
   type Context,
   type Handler,
   type Logger,
@@ -16,6 +21,8 @@ import {
 } from '@postern/core'
 import { endToEnd, isHopByHop } from './hop-by-hop.js'
 import { tunnel, type WebSocketOptions } from './websocket.js'
+import { CircuitBreaker, delay } from './resilience.js'
+import type { Expression, Bindings } from '@postern/core'
 
 const SKIP_REQUEST = new Set(['host', 'content-length'])
 
@@ -28,6 +35,33 @@ export const ClientHandlerConfig = Type.Object(
     protocolVersion: Type.Optional(StringEnum(['HTTP/1.1', 'HTTP/2'], { description: 'HTTP/2 over TLS (ALPN), else HTTP/1.1.' })),
     propagateDisconnection: Type.Boolean({ default: false, description: 'Cancel the upstream call when the client disconnects.' }),
     tls: Type.Optional(Ref<ClientTlsProvider>('ClientTlsOptions', { description: 'ClientTlsOptions for HTTPS upstreams.' })),
+    proxyOptions: Type.Optional(Ref<ProxyOptions>('ProxyOptions', { description: 'NoProxyOptions or SystemProxyOptions.' })),
+    retries: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Boolean({ default: true }),
+          condition: Type.Optional(Expr(Type.Boolean(), { description: 'Retry when this holds for the response. Default ${false}.' })),
+          count: Type.Integer({ minimum: 0, default: 5, description: 'Maximum number of retries.' }),
+          delay: Duration({ default: '10 seconds', description: 'Time to wait before a retry.' }),
+          runtimeExceptionCondition: Type.Optional(Expr(Type.Boolean(), { description: 'Retry a failed call when this holds (`exception` bound). Default: always.' })),
+          executor: Type.Optional(Raw({ description: 'Not used: Node schedules retries on its event loop.' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    circuitBreaker: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Boolean({ default: true }),
+          maxFailures: Type.Integer({ minimum: 1, description: 'Failures in the window that open the circuit.' }),
+          openDuration: Duration({ description: 'How long the circuit stays open.' }),
+          slidingCounter: Type.Object({ size: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+          openHandler: Type.Optional(Ref<Handler>('Handler', { description: 'Handles requests while the circuit is open.' })),
+          executor: Type.Optional(Raw({ description: 'Not used: Node schedules on its event loop.' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     websocket: Type.Optional(
       Type.Object(
         {
@@ -49,27 +83,35 @@ export type ClientHandlerConfig = Static<typeof ClientHandlerConfig>
  * response, streaming both bodies. An unreachable or slow upstream is a 502 response.
  */
 export class ClientHandler implements Handler {
-  readonly #agent: Agent
+  readonly #agent: Dispatcher
   readonly #logger: Logger
   readonly #propagateDisconnection: boolean
   readonly #queue: number | undefined
   readonly #connections: number
   readonly #websocket: WebSocketOptions | undefined
+  readonly #retries: NonNullable<ClientHandlerConfig['retries']> | undefined
+  readonly #breaker: CircuitBreaker | undefined
+  readonly #openHandler: Handler | undefined
+  readonly #bindings: Bindings
   #waiting = 0
 
-  constructor(config: ClientHandlerConfig, tls: TlsOptions | undefined, logger: Logger, websocketTls?: TlsOptions) {
+  constructor(config: ClientHandlerConfig, tls: TlsOptions | undefined, logger: Logger, websocketTls?: TlsOptions, bindings: Bindings = {}) {
     const timeout = Number.isFinite(config.soTimeout) ? config.soTimeout : 0
-    this.#agent = new Agent({
-      connections: config.connections,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-      keepAliveTimeout: 60_000,
-      allowH2: config.protocolVersion === 'HTTP/2',
-      connect: {
-        timeout: Number.isFinite(config.connectionTimeout) ? config.connectionTimeout : 0,
-        ...(tls ?? {}),
-      },
-    })
+    const connect = {
+      timeout: Number.isFinite(config.connectionTimeout) ? config.connectionTimeout : 0,
+      ...(tls ?? {}),
+    }
+    const proxied = config.proxyOptions && isProxyOptions(config.proxyOptions) ? config.proxyOptions.dispatcher({ connect, headersTimeout: timeout, bodyTimeout: timeout, connections: config.connections }) : undefined
+    this.#agent =
+      proxied ??
+      new Agent({
+        connections: config.connections,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        keepAliveTimeout: 60_000,
+        allowH2: config.protocolVersion === 'HTTP/2',
+        connect,
+      })
     this.#logger = logger
     this.#propagateDisconnection = config.propagateDisconnection
     this.#queue = config.waitQueueSize
@@ -82,9 +124,14 @@ export class ClientHandler implements Handler {
           tls: websocketTls ?? tls,
         }
       : undefined
+    this.#retries = config.retries?.enabled ? config.retries : undefined
+    const cb = config.circuitBreaker
+    this.#breaker = cb?.enabled ? new CircuitBreaker(cb.maxFailures, cb.slidingCounter.size, cb.openDuration) : undefined
+    this.#openHandler = cb?.openHandler
+    this.#bindings = bindings
   }
 
-  async handle(_context: Context, request: Request): Promise<Response> {
+  async handle(context: Context, request: Request): Promise<Response> {
     const uri = request.uri
     if (!uri.host || (uri.scheme !== 'http' && uri.scheme !== 'https')) {
       this.#logger.error({ uri: uri.toString() }, 'request URI has no http(s) host: set baseURI')
@@ -94,9 +141,41 @@ export class ClientHandler implements Handler {
       const upgraded = await tunnel(request, this.#websocket)
       if (upgraded) return upgraded
     }
+    if (this.#breaker?.isOpen) {
+      if (this.#openHandler) return this.#openHandler.handle(context, request)
+      return Response.of(502, undefined, new Error('circuit-breaker open'))
+    }
+    const retries = this.#retries
+    // a retried request must be sent again: its body is read into memory first
+    if (retries && !request.entity.isBuffered) await request.entity.buffer()
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.#send(request)
+      if (retries && attempt < retries.count) {
+        const scope: Bindings = requestBindings(this.#bindings, context, request, 'response' in outcome ? outcome.response : null)
+        let again: boolean
+        if ('error' in outcome) {
+          scope.exception = outcome.error
+          again = !retries.runtimeExceptionCondition || (retries.runtimeExceptionCondition as Expression<boolean>).eval(scope) === true
+        } else again = retries.condition !== undefined && (retries.condition as Expression<boolean>).eval(scope) === true
+        if (again) {
+          if ('response' in outcome) await outcome.response.entity.discard()
+          this.#logger.debug({ attempt: attempt + 1, uri: request.uri.toString() }, 'retrying request')
+          await delay(retries.delay, request.signal)
+          continue
+        }
+      }
+      this.#breaker?.record('error' in outcome)
+      if ('response' in outcome) return outcome.response
+      if (retries && attempt > 0) this.#logger.warn({ attempts: attempt + 1, uri: request.uri.toString() }, 'all retries failed')
+      return this.#failure(outcome.error, request)
+    }
+  }
+
+  async #send(request: Request): Promise<{ response: Response } | { error: Error }> {
+    const uri = request.uri as MutableUri & { host: string }
     // waitQueueSize: beyond the busy connections and the queue, requests are refused
     if (this.#queue !== undefined && this.#waiting >= this.#queue + this.#connections) {
-      return Response.of(502, undefined, new Error('wait queue is full'))
+      return { error: new Error('wait queue is full') }
     }
     const headers = endToEnd(request.headers, SKIP_REQUEST)
     headers.host = uri.rawAuthority ?? uri.host
@@ -127,9 +206,9 @@ export class ClientHandler implements Handler {
         response.entity.setStream(upstream.body, declared === undefined ? undefined : Number(declared))
         if (declared !== undefined) response.headers.set('content-length', String(declared))
       }
-      return response
+      return { response }
     } catch (err) {
-      return this.#failure(err as Error, request)
+      return { error: err as Error }
     } finally {
       this.#waiting--
     }
@@ -158,15 +237,15 @@ async function tlsOf(ref: unknown): Promise<TlsOptions | undefined> {
   return ref.clientTlsOptions()
 }
 
-export async function createClientHandler(config: ClientHandlerConfig, logger: Logger): Promise<ClientHandler> {
-  return new ClientHandler(config, await tlsOf(config.tls), logger, await tlsOf(config.websocket?.tls))
+export async function createClientHandler(config: ClientHandlerConfig, logger: Logger, bindings: Bindings): Promise<ClientHandler> {
+  return new ClientHandler(config, await tlsOf(config.tls), logger, await tlsOf(config.websocket?.tls), bindings)
 }
 
 /** ClientHandler: calls made inside a route (AM, APIs). */
 export const clientHandler = heaplet({
   schema: ClientHandlerConfig,
   description: 'Sends requests to third-party services; pooled, streaming, 502 when unreachable.',
-  create: (config, env) => createClientHandler(config, env.logger),
+  create: (config, env) => createClientHandler(config, env.logger, env.bindings),
   destroy: (handler) => handler.close(),
 })
 
@@ -174,6 +253,6 @@ export const clientHandler = heaplet({
 export const reverseProxyHandler = heaplet({
   schema: ClientHandlerConfig,
   description: 'Proxies requests to the protected application; 502 when it is unreachable or slow.',
-  create: (config, env) => createClientHandler(config, env.logger),
+  create: (config, env) => createClientHandler(config, env.logger, env.bindings),
   destroy: (handler) => handler.close(),
 })
