@@ -42,9 +42,11 @@ export abstract class Context {
     return found
   }
 
+  #view: ContextsView | undefined
+
   /** The `contexts` binding of expressions: `contexts.client`, `contexts['jwtBuilder']`. */
   get contexts(): ContextsView {
-    return new ContextsView(this)
+    return (this.#view ??= new ContextsView(this))
   }
 }
 

@@ -3,11 +3,16 @@ import { Context } from './context.js'
 
 /** A transaction ID; calls made while handling it get sub-transaction IDs `<id>/0`, `<id>/1`... */
 export class TransactionId {
-  readonly value: string
+  #value: string | undefined
   #subTransactions = 0
 
-  constructor(value: string = randomUUID()) {
-    this.value = value
+  /** Without a value, a random UUID is made when first read (most requests never read it). */
+  constructor(value?: string) {
+    this.#value = value
+  }
+
+  get value(): string {
+    return (this.#value ??= randomUUID())
   }
 
   createSubTransactionId(): TransactionId {

@@ -8,8 +8,7 @@ export class UriRouterContext extends Context {
   readonly baseUri: string
   /** The portion of the request URI that matched. */
   readonly matchedUri: string
-  /** The portion of the request URI left to match. */
-  readonly remainingUri: string
+  #remainingUri: string | undefined
   readonly uriTemplateVariables: Readonly<Record<string, string>>
   readonly #originalUri: MutableUri
 
@@ -18,7 +17,8 @@ export class UriRouterContext extends Context {
     init: {
       baseUri: string
       matchedUri: string
-      remainingUri: string
+      /** Default: the path of originalUri. */
+      remainingUri?: string
       originalUri: MutableUri
       uriTemplateVariables?: Record<string, string>
     },
@@ -26,9 +26,14 @@ export class UriRouterContext extends Context {
     super(parent)
     this.baseUri = init.baseUri
     this.matchedUri = init.matchedUri
-    this.remainingUri = init.remainingUri
+    this.#remainingUri = init.remainingUri
     this.#originalUri = init.originalUri
     this.uriTemplateVariables = init.uriTemplateVariables ?? {}
+  }
+
+  /** The portion of the request URI left to match. */
+  get remainingUri(): string {
+    return (this.#remainingUri ??= this.#originalUri.path)
   }
 
   /** The target URI as the gateway received it; read-only (a copy). */

@@ -11,6 +11,7 @@ import {
   Response,
   StringEnum,
   Type,
+  Headers,
   type ClientTlsProvider,
   type MutableUri,
   type Context,
@@ -194,11 +195,12 @@ export class ClientHandler implements Handler {
     this.#waiting++
     try {
       const upstream = await this.#agent.request(options)
-      const response = new Response({ status: upstream.statusCode })
-      for (const [name, value] of Object.entries(upstream.headers)) {
-        if (value === undefined || isHopByHop(name)) continue
-        response.headers.set(name, value)
+      const headers = new Headers()
+      for (const name in upstream.headers) {
+        const value = upstream.headers[name]
+        if (value !== undefined && !isHopByHop(name)) headers.set(name, value)
       }
+      const response = new Response({ status: upstream.statusCode, headers })
       const declared = upstream.headers['content-length']
       if (request.method === 'HEAD' || upstream.statusCode === 204 || upstream.statusCode === 304) {
         upstream.body.resume()

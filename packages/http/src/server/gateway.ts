@@ -185,7 +185,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const client = new ClientContext(root, clientInfo(req, secure))
     const tx = new TransactionIdContext(client, transactionId)
     const attributes = new AttributesContext(tx)
-    return new UriRouterContext(attributes, { baseUri: '', matchedUri: '', remainingUri: request.uri.path, originalUri: request.uri.clone() })
+    return new UriRouterContext(attributes, { baseUri: '', matchedUri: '', originalUri: request.uri.clone() })
   }
 
   function transactionIdOf(req: IncomingMessage, trust: boolean): TransactionId {

@@ -55,29 +55,35 @@ export function clientInfo(req: IncomingMessage, secure: boolean): ClientInfo {
 /** Writes a core Response to node's ServerResponse, streaming the body. */
 export async function writeResponse(res: ServerResponse, response: Response, method: string): Promise<void> {
   const status = response.status
-  res.statusCode = status.code
-  res.statusMessage = status.reasonPhrase
+  const noBody = method === 'HEAD' || NO_BODY_STATUS.has(status.code) || (status.code >= 100 && status.code < 200)
+  const hasTrailers = response.trailers.size > 0 && !noBody
+  const body = response.entity.body()
+  // one flat [name, value, ...] list and one writeHead: cheaper than a setHeader per header
+  const raw: string[] = []
+  let length: string | undefined
   for (const [name, values] of response.headers) {
     const lower = name.toLowerCase()
     if (lower === 'connection' || lower === 'keep-alive' || lower === 'transfer-encoding') continue
-    res.setHeader(name, values.length === 1 ? values[0]! : values)
+    if (lower === 'content-length') {
+      length = values[0]
+      continue
+    }
+    for (const value of values) raw.push(name, value)
   }
-  const noBody = method === 'HEAD' || NO_BODY_STATUS.has(status.code) || (status.code >= 100 && status.code < 200)
-  const hasTrailers = response.trailers.size > 0
-  if (hasTrailers && !noBody) {
-    res.removeHeader('content-length')
-    res.setHeader('Trailer', response.trailers.names().join(', '))
-  }
-  const body = response.entity.body()
+  if (hasTrailers) raw.push('Trailer', response.trailers.names().join(', '))
+  else if (Buffer.isBuffer(body)) raw.push('Content-Length', String(body.length))
+  else if (body === null) {
+    if (!noBody) raw.push('Content-Length', '0')
+    else if (length !== undefined) raw.push('Content-Length', length) // HEAD keeps the length it would have
+  } else if (length !== undefined) raw.push('Content-Length', length)
+  res.writeHead(status.code, status.reasonPhrase, raw)
   if (noBody || body === null) {
-    if (!noBody && !res.hasHeader('content-length') && !hasTrailers) res.setHeader('Content-Length', '0')
     if (body !== null) await response.entity.discard()
-    if (hasTrailers && !noBody) res.addTrailers(response.trailers.toRaw())
+    if (hasTrailers) res.addTrailers(response.trailers.toRaw())
     res.end()
     return
   }
   if (Buffer.isBuffer(body)) {
-    if (!hasTrailers && !res.hasHeader('content-length')) res.setHeader('Content-Length', String(body.length))
     if (hasTrailers) {
       res.write(body)
       res.addTrailers(response.trailers.toRaw())
