@@ -1,4 +1,4 @@
-import { compilePattern, javaReplacement } from './patterns.js'
+import { compilePattern, compileWholePattern, javaReplacement } from './patterns.js'
 import { EL_GET, EL_SET } from './protocol.js'
 import { equals, isNullish, toText } from './coerce.js'
 
@@ -109,7 +109,7 @@ function stringMethod(s: string, name: string, args: unknown[]): unknown {
     case 'replaceFirst':
       return s.replace(compilePattern(str(0)), javaReplacement(str(1)))
     case 'matches':
-      return compilePattern(`^(?:${str(0)})$`).test(s)
+      return compileWholePattern(str(0)).test(s)
     case 'split': {
       const parts = s.split(compilePattern(str(0)))
       while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop() // Java drops trailing empty strings

@@ -30,9 +30,11 @@ export function translateJavaRegex(java: string): { source: string; flags: strin
   }
   let out = ''
   let inClass = false
+  let afterQuantifier = false // a + right after a quantifier makes it possessive
   for (let i = 0; i < src.length; i++) {
     const ch = src[i]!
     if (ch === '\\') {
+      afterQuantifier = false
       const next = src[i + 1]
       if (next === 'Q') {
         const end = src.indexOf('\\E', i + 2)
@@ -77,6 +79,7 @@ export function translateJavaRegex(java: string): { source: string; flags: strin
       continue
     }
     if (ch === '[') {
+      afterQuantifier = false
       inClass = true
       out += ch
       if (src[i + 1] === '^') out += src[++i]
@@ -84,19 +87,49 @@ export function translateJavaRegex(java: string): { source: string; flags: strin
       continue
     }
     if (ch === '(' && src.startsWith('(?>', i)) {
+      afterQuantifier = false
       out += '(?:' // atomic group: no JavaScript equivalent; a plain group matches the same strings
       i += 2
       continue
     }
-    if ((ch === '+') && /[*+?}]/.test(src[i - 1] ?? '') && src[i - 2] !== '\\' && out.length > 0) {
+    if (ch === '+' && afterQuantifier) {
+      afterQuantifier = false
       continue // possessive quantifier: treated as greedy
     }
+    if (ch === '{') {
+      const m = /^\{\d+(,\d*)?\}/.exec(src.slice(i))
+      if (m) {
+        out += m[0]
+        i += m[0].length - 1
+        afterQuantifier = true
+        continue
+      }
+    }
+    if (ch === '?' && afterQuantifier) {
+      out += ch // lazy quantifier
+      afterQuantifier = false
+      continue
+    }
+    afterQuantifier = ch === '*' || ch === '+' || ch === '?'
     out += ch
   }
   return { source: out, flags }
 }
 
 const cache = new Map<string, RegExp>()
+const wholeCache = new Map<string, RegExp>()
+
+/** A RegExp that must match the whole subject (Java's Matcher.matches), cached. */
+export function compileWholePattern(java: string): RegExp {
+  let re = wholeCache.get(java)
+  if (!re) {
+    const { source, flags } = translateJavaRegex(java)
+    re = new RegExp(`^(?:${source})$`, flags)
+    if (wholeCache.size > 1000) wholeCache.clear()
+    wholeCache.set(java, re)
+  }
+  return re
+}
 
 /** A RegExp for a Java pattern, cached; `extraFlags` such as 'g'. Throws SyntaxError when invalid. */
 export function compilePattern(java: string, extraFlags = ''): RegExp {
@@ -147,8 +180,7 @@ export class Pattern {
   }
   /** Java's Matcher.matches(): the whole subject must match, or null. */
   matches(subject: string): RegExpExecArray | null {
-    const whole = new RegExp(`^(?:${this.regex.source})$`, this.regex.flags)
-    return whole.exec(subject)
+    return compileWholePattern(this.source).exec(subject)
   }
   toString(): string {
     return this.source

@@ -1,6 +1,6 @@
 import { EL_GET } from '../protocol.js'
 import { equals, isNullish, toText } from '../coerce.js'
-import { compilePattern } from '../patterns.js'
+import { compilePattern, compileWholePattern } from '../patterns.js'
 
 type Fn = (...args: unknown[]) => unknown
 
@@ -60,7 +60,7 @@ export const collectionFunctions: Record<string, Fn> = {
     if (isNullish(map) || isNullish(pattern)) return null
     let re: RegExp
     try {
-      re = compilePattern(`^(?:${toText(pattern)})$`)
+      re = compileWholePattern(toText(pattern))
     } catch {
       return null
     }

@@ -1,5 +1,5 @@
 import { isNullish, toText } from '../coerce.js'
-import { compilePattern } from '../patterns.js'
+import { compilePattern, compileWholePattern } from '../patterns.js'
 
 type Fn = (...args: unknown[]) => unknown
 
@@ -7,7 +7,7 @@ function regex(pattern: unknown, whole = false): RegExp | null {
   if (isNullish(pattern)) return null
   try {
     const source = toText(pattern)
-    return compilePattern(whole ? `^(?:${source})$` : source)
+    return whole ? compileWholePattern(source) : compilePattern(source)
   } catch {
     return null
   }
