@@ -1,6 +1,8 @@
 import { definePlugin, type Plugin } from '@postern/core'
 import pkg from '../package.json' with { type: 'json' }
 import { assignmentFilter } from './assignment-filter.js'
+import { conditionalFilter, conditionEnforcementFilter, switchFilter } from './condition-filters.js'
+import { dateHeaderFilter, fapiInteractionIdFilter } from './header-value-filters.js'
 import { headerFilter } from './header-filter.js'
 
 /** The standard filters that need no identity server, by IG type name. */
@@ -10,7 +12,12 @@ const plugin: Plugin = definePlugin({
   core: '^1.0.0',
   types: {
     AssignmentFilter: assignmentFilter,
+    ConditionalFilter: conditionalFilter,
+    ConditionEnforcementFilter: conditionEnforcementFilter,
+    DateHeaderFilter: dateHeaderFilter,
+    FapiInteractionIdFilter: fapiInteractionIdFilter,
     HeaderFilter: headerFilter,
+    SwitchFilter: switchFilter,
   },
 })
 export default plugin
