@@ -3,7 +3,10 @@ import pkg from '../package.json' with { type: 'json' }
 import { assignmentFilter } from './assignment-filter.js'
 import { conditionalFilter, conditionEnforcementFilter, switchFilter } from './condition-filters.js'
 import { dateHeaderFilter, fapiInteractionIdFilter } from './header-value-filters.js'
+import { forwardedRequestFilter } from './forwarded-request-filter.js'
 import { headerFilter } from './header-filter.js'
+import { locationHeaderFilter } from './location-header-filter.js'
+import { staticRequestFilter } from './static-request-filter.js'
 
 /** The standard filters that need no identity server, by IG type name. */
 const plugin: Plugin = definePlugin({
@@ -16,7 +19,11 @@ const plugin: Plugin = definePlugin({
     ConditionEnforcementFilter: conditionEnforcementFilter,
     DateHeaderFilter: dateHeaderFilter,
     FapiInteractionIdFilter: fapiInteractionIdFilter,
+    ForwardedRequestFilter: forwardedRequestFilter,
     HeaderFilter: headerFilter,
+    LocationHeaderFilter: locationHeaderFilter,
+    RedirectFilter: locationHeaderFilter,
+    StaticRequestFilter: staticRequestFilter,
     SwitchFilter: switchFilter,
   },
 })

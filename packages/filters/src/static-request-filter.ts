@@ -1,0 +1,85 @@
+import {
+  ConfigError,
+  Expr,
+  Form,
+  heaplet,
+  MutableUri,
+  Request,
+  requestBindings,
+  Response,
+  Type,
+  type Context,
+  type Expression,
+  type Filter,
+  type Handler,
+  type Static,
+} from '@postern/core'
+
+const Values = Type.Record(Type.String(), Type.Array(Expr(Type.String())))
+
+const StaticRequestFilterConfig = Type.Object(
+  {
+    method: Type.String({ description: 'The HTTP method, e.g. GET.' }),
+    uri: Expr(Type.String(), { description: 'The full URI of the new request.' }),
+    version: Type.String({ default: 'HTTP/1.1' }),
+    headers: Type.Optional(Values),
+    form: Type.Optional(Values),
+    entity: Type.Optional(Expr(Type.String(), { description: 'The entity; exclusive with form for POST.' })),
+  },
+  { additionalProperties: false },
+)
+type StaticRequestFilterConfig = Static<typeof StaticRequestFilterConfig>
+
+/**
+ * StaticRequestFilter: sends a new request instead of the incoming one. A `form` goes in the query
+ * string of a GET, and as an `application/x-www-form-urlencoded` entity of a POST.
+ */
+export const staticRequestFilter = heaplet({
+  schema: StaticRequestFilterConfig,
+  description: 'Creates a new request, replacing any existing request.',
+  create: (config: StaticRequestFilterConfig, env): Filter => {
+    if (config.method.toUpperCase() === 'POST' && config.form && config.entity) {
+      throw new ConfigError(env.source, `${env.pointer}/config/form`, 'form and entity are mutually exclusive for POST', { name: env.name, type: env.type })
+    }
+    const headers = Object.entries(config.headers ?? {})
+    const form = Object.entries(config.form ?? {})
+    return {
+      async filter(context: Context, request: Request, next: Handler) {
+        const scope = requestBindings(env.bindings, context, request)
+        const uri = MutableUri.tryParse((config.uri as Expression<string>).eval(scope) ?? '')
+        if (uri === null || uri.host === null) {
+          env.logger.error({ uri: config.uri.toString() }, 'uri does not evaluate to an absolute URI')
+          return Response.of(500)
+        }
+        const created = new Request({ method: config.method, uri, version: config.version })
+        if (request.signal) created.signal = request.signal
+        for (const [name, values] of headers) {
+          for (const value of values) {
+            const text = (value as Expression<string>).eval(scope)
+            if (text !== null) created.headers.append(name, text)
+          }
+        }
+        if (form.length > 0) {
+          const fields = new Form()
+          for (const [name, values] of form) {
+            for (const value of values) {
+              const text = (value as Expression<string>).eval(scope)
+              if (text !== null) fields.add(name, text)
+            }
+          }
+          if (created.method.toUpperCase() === 'POST') created.entity.setForm(fields)
+          else {
+            const query = fields.toString()
+            created.uri.rawQuery = created.uri.rawQuery ? `${created.uri.rawQuery}&${query}` : query
+          }
+        }
+        if (config.entity) {
+          const text = await (config.entity as Expression<string>).evaluate(scope)
+          if (text !== null) created.entity.setString(text)
+        }
+        await request.entity.discard()
+        return next.handle(context, created)
+      },
+    }
+  },
+})
