@@ -7,6 +7,8 @@ import { forwardedRequestFilter } from './forwarded-request-filter.js'
 import { headerFilter } from './header-filter.js'
 import { locationHeaderFilter } from './location-header-filter.js'
 import { staticRequestFilter } from './static-request-filter.js'
+import { defaultRateThrottlingPolicy, mappedThrottlingPolicy } from './throttling/policies.js'
+import { throttlingFilter } from './throttling/throttling-filter.js'
 
 /** The standard filters that need no identity server, by IG type name. */
 const plugin: Plugin = definePlugin({
@@ -18,16 +20,24 @@ const plugin: Plugin = definePlugin({
     ConditionalFilter: conditionalFilter,
     ConditionEnforcementFilter: conditionEnforcementFilter,
     DateHeaderFilter: dateHeaderFilter,
+    DefaultRateThrottlingPolicy: defaultRateThrottlingPolicy,
     FapiInteractionIdFilter: fapiInteractionIdFilter,
     ForwardedRequestFilter: forwardedRequestFilter,
     HeaderFilter: headerFilter,
     LocationHeaderFilter: locationHeaderFilter,
+    MappedThrottlingPolicy: mappedThrottlingPolicy,
     RedirectFilter: locationHeaderFilter,
     StaticRequestFilter: staticRequestFilter,
     SwitchFilter: switchFilter,
+    ThrottlingFilter: throttlingFilter,
   },
 })
 export default plugin
 
 export { AssignmentFilter } from './assignment-filter.js'
 export { HeaderFilter } from './header-filter.js'
+export { MemoryThrottlingStore } from './throttling/store.js'
+export type { TakeResult, ThrottlingStore } from './throttling/store.js'
+export type { ThrottlingPolicy } from './throttling/policies.js'
+export { toRate, ThrottlingRateError } from './throttling/rate.js'
+export type { ThrottlingRate } from './throttling/rate.js'
