@@ -2,6 +2,7 @@ import { definePlugin, type Plugin } from '@postern/core'
 import pkg from '../package.json' with { type: 'json' }
 import { assignmentFilter } from './assignment-filter.js'
 import { conditionalFilter, conditionEnforcementFilter, switchFilter } from './condition-filters.js'
+import { corsFilter } from './cors-filter.js'
 import { dateHeaderFilter, fapiInteractionIdFilter } from './header-value-filters.js'
 import { forwardedRequestFilter } from './forwarded-request-filter.js'
 import { headerFilter } from './header-filter.js'
@@ -19,6 +20,7 @@ const plugin: Plugin = definePlugin({
     AssignmentFilter: assignmentFilter,
     ConditionalFilter: conditionalFilter,
     ConditionEnforcementFilter: conditionEnforcementFilter,
+    CorsFilter: corsFilter,
     DateHeaderFilter: dateHeaderFilter,
     DefaultRateThrottlingPolicy: defaultRateThrottlingPolicy,
     FapiInteractionIdFilter: fapiInteractionIdFilter,

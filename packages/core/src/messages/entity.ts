@@ -163,15 +163,21 @@ export class Entity {
     return body instanceof Readable ? body : Readable.from(body)
   }
 
-  /** Drops the content. An unread stream is destroyed, so a pooled connection is released. */
+  /**
+   * Drops the content. An unread stream is drained without keeping it (undici bodies with `dump`,
+   * so the pooled connection is reused; node streams with `resume`, so a client's keep-alive
+   * connection survives), never left hanging.
+   */
   async discard(): Promise<void> {
-    const stream = this.#stream
+    const stream = this.#stream as (BodyStream & { dump?: () => Promise<void>; resume?: () => unknown }) | null
     this.#reset()
     this.#buffer = EMPTY
     this.#length = 0
     this.#updateLength()
     if (stream === null) return
-    if (typeof stream.destroy === 'function') stream.destroy()
+    if (typeof stream.dump === 'function') await stream.dump().catch(() => stream.destroy?.())
+    else if (typeof stream.resume === 'function') stream.resume()
+    else if (typeof stream.destroy === 'function') stream.destroy()
     else for await (const chunk of stream) void chunk
   }
 

@@ -173,13 +173,22 @@ describe('Entity', () => {
     expect(request.headers.get('content-length')).toBe('5')
   })
 
-  test('discard destroys an unread stream and leaves an empty entity', async () => {
+  test('discard drains an unread stream and leaves an empty entity', async () => {
     const entity = new Entity()
     const stream = streamOf('abc')
     entity.setStream(stream)
     await entity.discard()
-    expect(stream.destroyed).toBe(true)
+    await new Promise((resolve) => stream.once('end', resolve))
+    expect(stream.readableEnded).toBe(true)
     expect(entity.isEmpty).toBe(true)
+  })
+
+  test('discard dumps an undici-style body', async () => {
+    let dumped = false
+    const entity = new Entity()
+    entity.setStream(Object.assign(streamOf('x'), { dump: async () => void (dumped = true) }))
+    await entity.discard()
+    expect(dumped).toBe(true)
   })
 
   test('form reads the body as a form', async () => {
