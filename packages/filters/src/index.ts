@@ -4,6 +4,7 @@ import { assignmentFilter } from './assignment-filter.js'
 import { conditionalFilter, conditionEnforcementFilter, switchFilter } from './condition-filters.js'
 import { corsFilter } from './cors-filter.js'
 import { dateHeaderFilter, fapiInteractionIdFilter } from './header-value-filters.js'
+import { entityExtractFilter } from './entity-extract-filter.js'
 import { forwardedRequestFilter } from './forwarded-request-filter.js'
 import { headerFilter } from './header-filter.js'
 import { locationHeaderFilter } from './location-header-filter.js'
@@ -23,6 +24,7 @@ const plugin: Plugin = definePlugin({
     CorsFilter: corsFilter,
     DateHeaderFilter: dateHeaderFilter,
     DefaultRateThrottlingPolicy: defaultRateThrottlingPolicy,
+    EntityExtractFilter: entityExtractFilter,
     FapiInteractionIdFilter: fapiInteractionIdFilter,
     ForwardedRequestFilter: forwardedRequestFilter,
     HeaderFilter: headerFilter,

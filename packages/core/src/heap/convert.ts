@@ -83,6 +83,11 @@ function evaluateConfigExpressions(schema: TSchema, value: unknown, bindings: Bi
   const conversion = conversionOf(s)
   if (conversion) {
     if (conversion.kind === 'expr' || conversion.kind === 'raw') return value
+    if (conversion.kind === 'enum') {
+      const text = hasExpression(value) ? evaluateOne(value, 'string', bindings, at, fail) : value
+      if (typeof text !== 'string') return text
+      return conversion.values.find((v) => v.toLowerCase() === text.toLowerCase()) ?? text
+    }
     if (hasExpression(value)) return evaluateOne(value, conversion.kind === 'ref' ? 'any' : 'string', bindings, at, fail)
     return value
   }
@@ -142,6 +147,7 @@ async function convertAnnotated(conversion: Conversion, value: unknown, at: stri
         return undefined
       }
     case 'raw':
+    case 'enum':
       return value
   }
 }

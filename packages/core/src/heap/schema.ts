@@ -9,6 +9,7 @@ export type Conversion =
   | { kind: 'ref'; of: string }
   | { kind: 'duration' }
   | { kind: 'raw' }
+  | { kind: 'enum'; values: readonly string[] }
 
 export function conversionOf(schema: unknown): Conversion | undefined {
   return (schema as Record<string, Conversion> | null)?.[X_POSTERN]
@@ -66,10 +67,13 @@ export function Raw<T = unknown>(options: SchemaOptions = {}): TUnsafe<T> {
   return Type.Unsafe<T>({ ...options, [X_POSTERN]: { kind: 'raw' } })
 }
 
-/** One of the strings, with one clear error where a union of literals yields three. */
+/**
+ * One of the strings, with one clear error where a union of literals yields three. Matched without
+ * regard to case, as IG reads enumerations (`"messageType": "response"`), then given as written here.
+ */
 export function StringEnum<const T extends readonly string[]>(
   values: T,
   options: SchemaOptions = {},
 ): TUnsafe<T[number]> {
-  return Type.Unsafe<T[number]>({ ...options, type: 'string', enum: [...values] })
+  return Type.Unsafe<T[number]>({ ...options, type: 'string', enum: [...values], [X_POSTERN]: { kind: 'enum', values: [...values] } })
 }
