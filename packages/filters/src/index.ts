@@ -2,12 +2,14 @@ import { definePlugin, type Plugin } from '@postern/core'
 import pkg from '../package.json' with { type: 'json' }
 import { assignmentFilter } from './assignment-filter.js'
 import { conditionalFilter, conditionEnforcementFilter, switchFilter } from './condition-filters.js'
+import { circuitBreakerFilter } from './circuit-breaker-filter.js'
 import { corsFilter } from './cors-filter.js'
 import { dateHeaderFilter, fapiInteractionIdFilter } from './header-value-filters.js'
 import { entityExtractFilter } from './entity-extract-filter.js'
 import { forwardedRequestFilter } from './forwarded-request-filter.js'
 import { headerFilter } from './header-filter.js'
 import { locationHeaderFilter } from './location-header-filter.js'
+import { setCookieUpdateFilter } from './set-cookie-update-filter.js'
 import { staticRequestFilter } from './static-request-filter.js'
 import { defaultRateThrottlingPolicy, mappedThrottlingPolicy } from './throttling/policies.js'
 import { throttlingFilter } from './throttling/throttling-filter.js'
@@ -19,6 +21,7 @@ const plugin: Plugin = definePlugin({
   core: '^1.0.0',
   types: {
     AssignmentFilter: assignmentFilter,
+    CircuitBreakerFilter: circuitBreakerFilter,
     ConditionalFilter: conditionalFilter,
     ConditionEnforcementFilter: conditionEnforcementFilter,
     CorsFilter: corsFilter,
@@ -31,6 +34,7 @@ const plugin: Plugin = definePlugin({
     LocationHeaderFilter: locationHeaderFilter,
     MappedThrottlingPolicy: mappedThrottlingPolicy,
     RedirectFilter: locationHeaderFilter,
+    SetCookieUpdateFilter: setCookieUpdateFilter,
     StaticRequestFilter: staticRequestFilter,
     SwitchFilter: switchFilter,
     ThrottlingFilter: throttlingFilter,

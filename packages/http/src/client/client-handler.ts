@@ -1,6 +1,7 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici'
 import { isProxyOptions, type ProxyOptions } from './proxy-options.js'
 import {
+  CircuitBreaker,
   Expr,
   Raw,
   requestBindings,
@@ -22,7 +23,6 @@ import {
 } from '@postern/core'
 import { endToEnd, isHopByHop } from './hop-by-hop.js'
 import { tunnel, type WebSocketOptions } from './websocket.js'
-import { CircuitBreaker, delay } from './resilience.js'
 import type { Expression, Bindings } from '@postern/core'
 
 const SKIP_REQUEST = new Set(['host', 'content-length'])
@@ -258,3 +258,13 @@ export const reverseProxyHandler = heaplet({
   create: (config, env) => createClientHandler(config, env.logger, env.bindings),
   destroy: (handler) => handler.close(),
 })
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer)
+      resolve()
+    }, { once: true })
+  })
+}

@@ -35,13 +35,3 @@ export class CircuitBreaker {
     if (this.#failures >= this.#maxFailures) this.#openUntil = Date.now() + this.#openMs
   }
 }
-
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer)
-      resolve()
-    }, { once: true })
-  })
-}
