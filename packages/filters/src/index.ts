@@ -13,6 +13,7 @@ import { setCookieUpdateFilter } from './set-cookie-update-filter.js'
 import { staticRequestFilter } from './static-request-filter.js'
 import { defaultRateThrottlingPolicy, mappedThrottlingPolicy } from './throttling/policies.js'
 import { throttlingFilter } from './throttling/throttling-filter.js'
+import { uriPathRewriteFilter } from './uri-path-rewrite-filter.js'
 
 /** The standard filters that need no identity server, by IG type name. */
 const plugin: Plugin = definePlugin({
@@ -38,6 +39,7 @@ const plugin: Plugin = definePlugin({
     StaticRequestFilter: staticRequestFilter,
     SwitchFilter: switchFilter,
     ThrottlingFilter: throttlingFilter,
+    UriPathRewriteFilter: uriPathRewriteFilter,
   },
 })
 export default plugin
