@@ -4,6 +4,7 @@ import { assignmentFilter } from './assignment-filter.js'
 import { conditionalFilter, conditionEnforcementFilter, switchFilter } from './condition-filters.js'
 import { circuitBreakerFilter } from './circuit-breaker-filter.js'
 import { corsFilter } from './cors-filter.js'
+import { csrfFilter } from './csrf-filter.js'
 import { dateHeaderFilter, fapiInteractionIdFilter } from './header-value-filters.js'
 import { entityExtractFilter } from './entity-extract-filter.js'
 import { forwardedRequestFilter } from './forwarded-request-filter.js'
@@ -26,6 +27,7 @@ const plugin: Plugin = definePlugin({
     ConditionalFilter: conditionalFilter,
     ConditionEnforcementFilter: conditionEnforcementFilter,
     CorsFilter: corsFilter,
+    CsrfFilter: csrfFilter,
     DateHeaderFilter: dateHeaderFilter,
     DefaultRateThrottlingPolicy: defaultRateThrottlingPolicy,
     EntityExtractFilter: entityExtractFilter,
