@@ -7,6 +7,7 @@ import { corsFilter } from './cors-filter.js'
 import { csrfFilter } from './csrf-filter.js'
 import { dateHeaderFilter, fapiInteractionIdFilter } from './header-value-filters.js'
 import { entityExtractFilter } from './entity-extract-filter.js'
+import { fileAttributesFilter } from './file-attributes-filter.js'
 import { forwardedRequestFilter } from './forwarded-request-filter.js'
 import { headerFilter } from './header-filter.js'
 import { locationHeaderFilter } from './location-header-filter.js'
@@ -32,6 +33,7 @@ const plugin: Plugin = definePlugin({
     DefaultRateThrottlingPolicy: defaultRateThrottlingPolicy,
     EntityExtractFilter: entityExtractFilter,
     FapiInteractionIdFilter: fapiInteractionIdFilter,
+    FileAttributesFilter: fileAttributesFilter,
     ForwardedRequestFilter: forwardedRequestFilter,
     HeaderFilter: headerFilter,
     LocationHeaderFilter: locationHeaderFilter,
@@ -53,3 +55,4 @@ export type { TakeResult, ThrottlingStore } from './throttling/store.js'
 export type { ThrottlingPolicy } from './throttling/policies.js'
 export { toRate, ThrottlingRateError } from './throttling/rate.js'
 export type { ThrottlingRate } from './throttling/rate.js'
+export { FileAttributesContext, parseDelimited } from './file-attributes-filter.js'
