@@ -10,6 +10,7 @@ import { entityExtractFilter } from './entity-extract-filter.js'
 import { fileAttributesFilter } from './file-attributes-filter.js'
 import { forwardedRequestFilter } from './forwarded-request-filter.js'
 import { headerFilter } from './header-filter.js'
+import { httpBasicAuthFilter } from './http-basic-auth-filter.js'
 import { locationHeaderFilter } from './location-header-filter.js'
 import { setCookieUpdateFilter } from './set-cookie-update-filter.js'
 import { staticRequestFilter } from './static-request-filter.js'
@@ -36,6 +37,7 @@ const plugin: Plugin = definePlugin({
     FileAttributesFilter: fileAttributesFilter,
     ForwardedRequestFilter: forwardedRequestFilter,
     HeaderFilter: headerFilter,
+    HttpBasicAuthFilter: httpBasicAuthFilter,
     LocationHeaderFilter: locationHeaderFilter,
     MappedThrottlingPolicy: mappedThrottlingPolicy,
     RedirectFilter: locationHeaderFilter,
