@@ -5,13 +5,26 @@ import { Pool } from 'undici'
 
 const upstream = process.argv[2]
 const pool = new Pool(upstream, { connections: 64, keepAliveTimeout: 60_000 })
-const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'proxy-connection', 'trailer', 'host'])
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'upgrade',
+  'proxy-connection',
+  'trailer',
+  'host',
+])
 
 const server = createServer(async (req, res) => {
   const headers = {}
   for (const [name, value] of Object.entries(req.headers)) if (!HOP.has(name)) headers[name] = value
   try {
-    const { statusCode, headers: upstreamHeaders, body } = await pool.request({
+    const {
+      statusCode,
+      headers: upstreamHeaders,
+      body,
+    } = await pool.request({
       path: req.url,
       method: req.method,
       headers,

@@ -34,7 +34,9 @@ async function forked(script, argv = []) {
   children.push(child)
   const [message] = await Promise.race([
     once(child, 'message'),
-    once(child, 'exit').then(([code]) => Promise.reject(new Error(`${script} exited with ${code}`))),
+    once(child, 'exit').then(([code]) =>
+      Promise.reject(new Error(`${script} exited with ${code}`)),
+    ),
   ])
   return message.port
 }
@@ -52,10 +54,18 @@ async function startGateway(backend) {
   const routes = join(dir, 'config', 'routes')
   mkdirSync(routes, { recursive: true })
   const port = await freePort()
-  writeFileSync(join(dir, 'config', 'admin.json'), JSON.stringify({ connectors: [{ port, host: '127.0.0.1' }] }))
+  writeFileSync(
+    join(dir, 'config', 'admin.json'),
+    JSON.stringify({ connectors: [{ port, host: '127.0.0.1' }] }),
+  )
   writeFileSync(
     join(routes, 'a.json'),
-    JSON.stringify({ name: 'a', baseURI: backend, condition: "${find(request.uri.path, '^/a')}", handler: 'ReverseProxyHandler' }),
+    JSON.stringify({
+      name: 'a',
+      baseURI: backend,
+      condition: "${find(request.uri.path, '^/a')}",
+      handler: 'ReverseProxyHandler',
+    }),
   )
   writeFileSync(
     join(routes, 'b.json'),
@@ -67,22 +77,48 @@ async function startGateway(backend) {
         type: 'Chain',
         config: {
           filters: [
-            { type: 'HeaderFilter', config: { messageType: 'REQUEST', add: { 'X-Gateway': ['postern'], 'X-Method': ['${request.method}'] } } },
-            { type: 'AssignmentFilter', config: { onRequest: [{ target: '${attributes.path}', value: '${request.uri.path}' }] } },
-            { type: 'HeaderFilter', config: { messageType: 'RESPONSE', add: { 'X-Path': ['${attributes.path}'] } } },
+            {
+              type: 'HeaderFilter',
+              config: {
+                messageType: 'REQUEST',
+                add: { 'X-Gateway': ['postern'], 'X-Method': ['${request.method}'] },
+              },
+            },
+            {
+              type: 'AssignmentFilter',
+              config: {
+                onRequest: [{ target: '${attributes.path}', value: '${request.uri.path}' }],
+              },
+            },
+            {
+              type: 'HeaderFilter',
+              config: { messageType: 'RESPONSE', add: { 'X-Path': ['${attributes.path}'] } },
+            },
           ],
           handler: 'ReverseProxyHandler',
         },
       },
     }),
   )
-  const child = spawn(process.execPath, [...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []), cli, dir], {
-    env: { ...process.env, POSTERN_LOG_LEVEL: 'warn', IG_ROUTER_SCAN_INTERVAL: 'disabled', HOME: dir },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    [...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []), cli, dir],
+    {
+      env: {
+        ...process.env,
+        POSTERN_LOG_LEVEL: 'warn',
+        IG_ROUTER_SCAN_INTERVAL: 'disabled',
+        HOME: dir,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   children.push(child)
   await new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => line.startsWith('started in') && resolve())
+    createInterface({ input: child.stdout }).on(
+      'line',
+      (line) => line.startsWith('started in') && resolve(),
+    )
     child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)))
   })
   return { port, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
@@ -90,7 +126,9 @@ async function startGateway(backend) {
 
 function load(url, duration) {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration, pipelining: 1 }, (err, result) => (err ? reject(err) : resolve(result)))
+    autocannon({ url, connections: CONNECTIONS, duration, pipelining: 1 }, (err, result) =>
+      err ? reject(err) : resolve(result),
+    )
   })
 }
 
@@ -111,9 +149,12 @@ for (const url of Object.values(targets)) await load(url, 2)
 for (let round = 1; round <= ROUNDS; round++) {
   for (const [name, url] of Object.entries(targets)) {
     const r = await load(url, DURATION)
-    if (r.non2xx > 0 || r.errors > 0) console.warn(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`)
+    if (r.non2xx > 0 || r.errors > 0)
+      console.warn(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`)
     results[name].push(r)
-    console.log(`round ${round} ${name}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`)
+    console.log(
+      `round ${round} ${name}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`,
+    )
   }
 }
 
@@ -125,11 +166,15 @@ const summary = Object.entries(results).map(([name, rs]) => ({
   p99: mean(rs.map((r) => r.latency.p99)),
 }))
 const floor = summary[0]
-console.log(`\n${ROUNDS} rounds x ${DURATION} s, ${CONNECTIONS} connections, node ${process.version}`)
+console.log(
+  `\n${ROUNDS} rounds x ${DURATION} s, ${CONNECTIONS} connections, node ${process.version}`,
+)
 console.log('| target | req/s | p50 ms | p99 ms | req/s ratio | p99 ratio |')
 console.log('|---|---|---|---|---|---|')
 for (const s of summary) {
-  console.log(`| ${s.name} | ${Math.round(s.rps)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${(s.rps / floor.rps).toFixed(2)} | ${(s.p99 / floor.p99).toFixed(2)} |`)
+  console.log(
+    `| ${s.name} | ${Math.round(s.rps)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${(s.rps / floor.rps).toFixed(2)} | ${(s.p99 / floor.p99).toFixed(2)} |`,
+  )
 }
 gateway.cleanup()
 if (args.profile) {

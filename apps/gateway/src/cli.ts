@@ -33,7 +33,13 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`)
     process.exit(1)
   }
-  const gateway = createGateway({ plugins, instanceDir, logger, systemProperties, env: process.env })
+  const gateway = createGateway({
+    plugins,
+    instanceDir,
+    logger,
+    systemProperties,
+    env: process.env,
+  })
   try {
     const { ports, adminPort } = await gateway.start()
     const all = adminPort === undefined ? ports : [...ports, adminPort]
@@ -42,8 +48,12 @@ async function main(): Promise<void> {
     process.stdout.write(`${line}\n`)
   } catch (err) {
     removePid()
-    const details = err instanceof ConfigErrors ? err.errors.map((e) => e.message) : [(err as Error).message]
-    logger.fatal({ err: err instanceof PosternError ? undefined : err, errors: details }, 'gateway not started')
+    const details =
+      err instanceof ConfigErrors ? err.errors.map((e) => e.message) : [(err as Error).message]
+    logger.fatal(
+      { err: err instanceof PosternError ? undefined : err, errors: details },
+      'gateway not started',
+    )
     process.stderr.write(`gateway not started:\n${details.map((d) => `  ${d}`).join('\n')}\n`)
     logger.flush()
     process.exit(1)

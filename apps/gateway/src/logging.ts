@@ -36,7 +36,11 @@ class RouteLogs {
     const route = line.slice(at + 9, end).replace(/[^A-Za-z0-9._-]/g, '_')
     let file = this.#files.get(route)
     if (!file) {
-      file = pino.destination({ dest: join(this.#dir, `route-${route}.log`), sync: false, mkdir: true })
+      file = pino.destination({
+        dest: join(this.#dir, `route-${route}.log`),
+        sync: false,
+        mkdir: true,
+      })
       this.#files.set(route, file)
     }
     file.write(line)
@@ -47,15 +51,24 @@ class RouteLogs {
 }
 
 /** The gateway's logger: JSON lines to stdout, `logs/route-system.log` and per-route logs. */
-export function createLogger(instanceDir: string, level = process.env.POSTERN_LOG_LEVEL ?? 'info'): Logger & { flush(): void } {
+export function createLogger(
+  instanceDir: string,
+  level = process.env.POSTERN_LOG_LEVEL ?? 'info',
+): Logger & { flush(): void } {
   const logs = join(instanceDir, 'logs')
   mkdirSync(logs, { recursive: true })
   const routeLogs = new RouteLogs(logs)
   const streams = pino.multistream([
     { level: level as pino.Level, stream: pino.destination({ dest: 1, sync: false }) },
-    { level: level as pino.Level, stream: pino.destination({ dest: join(logs, 'route-system.log'), sync: false, mkdir: true }) },
+    {
+      level: level as pino.Level,
+      stream: pino.destination({ dest: join(logs, 'route-system.log'), sync: false, mkdir: true }),
+    },
     { level: level as pino.Level, stream: routeLogs },
   ])
-  const logger = pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } }, streams)
+  const logger = pino(
+    { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } },
+    streams,
+  )
   return logger as unknown as Logger & { flush(): void }
 }

@@ -7,7 +7,10 @@ export interface CliOptions {
 }
 
 /** Splits `-Dname=value` options (from IG_OPTS and the command line) from the instance directory. */
-export function parseArgs(argv: readonly string[], env: Record<string, string | undefined>): CliOptions {
+export function parseArgs(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): CliOptions {
   const systemProperties: Record<string, string> = {}
   const words = [...(env.IG_OPTS ?? '').split(/\s+/).filter(Boolean), ...argv]
   let instanceDir: string | undefined
@@ -16,6 +19,9 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
     if (m) systemProperties[m[1]!] = m[2] ?? 'true'
     else if (!word.startsWith('-')) instanceDir = word
   }
-  instanceDir ??= systemProperties['ig.instance.dir'] ?? env.IG_INSTANCE_DIR ?? join(env.HOME ?? homedir(), '.openig')
+  instanceDir ??=
+    systemProperties['ig.instance.dir'] ??
+    env.IG_INSTANCE_DIR ??
+    join(env.HOME ?? homedir(), '.openig')
   return { instanceDir: resolve(instanceDir), systemProperties }
 }

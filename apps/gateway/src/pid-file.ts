@@ -12,10 +12,13 @@ export class PidFileError extends Error {
  */
 export function writePidFile(instanceDir: string, mode: string): () => void {
   const file = join(instanceDir, 'openig.pid')
-  if (mode !== 'fail' && mode !== 'override') throw new PidFileError(`pidFileMode must be fail or override, not ${mode}`)
+  if (mode !== 'fail' && mode !== 'override')
+    throw new PidFileError(`pidFileMode must be fail or override, not ${mode}`)
   if (existsSync(file)) {
     if (mode === 'fail') {
-      throw new PidFileError(`PID file ${file} exists: another gateway may be running on this instance; remove it or set pidFileMode to override`)
+      throw new PidFileError(
+        `PID file ${file} exists: another gateway may be running on this instance; remove it or set pidFileMode to override`,
+      )
     }
     rmSync(file)
   }

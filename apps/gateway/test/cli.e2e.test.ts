@@ -24,7 +24,10 @@ describe.skipIf(!built)('the CLI (apps/gateway/dist/cli.js)', () => {
 
   test('starts, prints its ports, proxies a dropped-in IG route, and stops on SIGTERM with 0', async () => {
     const backend = await startBackend((req, res) => res.end(`app saw ${req.url}`))
-    const dir = instanceDir({ adminJson: admin, routes: { '10-app.json': { baseURI: backend.url, handler: 'ReverseProxyHandler' } } })
+    const dir = instanceDir({
+      adminJson: admin,
+      routes: { '10-app.json': { baseURI: backend.url, handler: 'ReverseProxyHandler' } },
+    })
     const gw = await startGatewayProcess({ dir, env: { LISTEN_PORT: '0' } })
     expect(gw.output.some((l) => /^started in \d+ms on ports : \[\d+\]$/.test(l))).toBe(true)
     const res = await fetch(gw.url('/some/page?q=1'))
@@ -32,7 +35,9 @@ describe.skipIf(!built)('the CLI (apps/gateway/dist/cli.js)', () => {
     expect(readFileSync(join(dir, 'openig.pid'), 'utf8').trim()).toBe(String(gw.child.pid))
     expect(await gw.stop('SIGTERM')).toBe(0)
     expect(existsSync(join(dir, 'openig.pid'))).toBe(false)
-    expect(readFileSync(join(dir, 'logs', 'route-system.log'), 'utf8')).toContain('"msg":"route loaded"')
+    expect(readFileSync(join(dir, 'logs', 'route-system.log'), 'utf8')).toContain(
+      '"msg":"route loaded"',
+    )
   })
 
   test('a request in flight finishes before the gateway exits', async () => {
@@ -43,7 +48,10 @@ describe.skipIf(!built)('the CLI (apps/gateway/dist/cli.js)', () => {
       release = () => res.end('finished')
       reached()
     })
-    const dir = instanceDir({ adminJson: admin, routes: { 'slow.json': { baseURI: backend.url, handler: 'ReverseProxyHandler' } } })
+    const dir = instanceDir({
+      adminJson: admin,
+      routes: { 'slow.json': { baseURI: backend.url, handler: 'ReverseProxyHandler' } },
+    })
     const gw = await startGatewayProcess({ dir, env: { LISTEN_PORT: '0' } })
     const pending = fetch(gw.url('/slow')).then((r) => r.text())
     await arrived
@@ -56,14 +64,22 @@ describe.skipIf(!built)('the CLI (apps/gateway/dist/cli.js)', () => {
   test('an existing PID file stops the start unless pidFileMode is override', async () => {
     const dir = instanceDir({ adminJson: admin })
     writeFileSync(join(dir, 'openig.pid'), '99999\n')
-    await expect(startGatewayProcess({ dir, env: { LISTEN_PORT: '0' } })).rejects.toThrow(/PID file .* exists/)
-    const gw = await startGatewayProcess({ dir, env: { LISTEN_PORT: '0', IG_PID_FILE_MODE: 'override' } })
+    await expect(startGatewayProcess({ dir, env: { LISTEN_PORT: '0' } })).rejects.toThrow(
+      /PID file .* exists/,
+    )
+    const gw = await startGatewayProcess({
+      dir,
+      env: { LISTEN_PORT: '0', IG_PID_FILE_MODE: 'override' },
+    })
     expect(readFileSync(join(dir, 'openig.pid'), 'utf8').trim()).toBe(String(gw.child.pid))
     expect(await gw.stop()).toBe(0)
   })
 
   test('a bad config.json stops the start with the file, pointer and reason', async () => {
-    const dir = instanceDir({ adminJson: admin, configJson: { handler: { type: 'NoSuchHandler' } } })
+    const dir = instanceDir({
+      adminJson: admin,
+      configJson: { handler: { type: 'NoSuchHandler' } },
+    })
     await expect(startGatewayProcess({ dir, env: { LISTEN_PORT: '0' } })).rejects.toThrow(
       'config/config.json#/handler/type: NoSuchHandler "{NoSuchHandler}/handler": unknown type NoSuchHandler: no plugin registers it',
     )

@@ -9,7 +9,12 @@ const thing = heaplet({ schema: Type.Object({}), create: () => ({}) })
 
 describe('definePlugin', () => {
   test('marks the manifest so a plugin built against another copy of core is recognized', () => {
-    const plugin = definePlugin({ name: 'p', version: '1.0.0', core: '^1.0.0', types: { Thing: thing } })
+    const plugin = definePlugin({
+      name: 'p',
+      version: '1.0.0',
+      core: '^1.0.0',
+      types: { Thing: thing },
+    })
     expect(isPlugin(plugin)).toBe(true)
     expect(plugin[PLUGIN_MARK]).toBe(true)
     expect(isPlugin({ ...plugin })).toBe(true)
@@ -19,17 +24,24 @@ describe('definePlugin', () => {
 
   test('refuses programming mistakes with a TypeError or a PluginError', () => {
     expect(() => definePlugin(null as never)).toThrow(TypeError)
-    expect(() => definePlugin({ name: '', version: '1', core: '^1.0.0' })).toThrow('plugin name must be a string')
-    expect(() => definePlugin({ name: 'p', version: '1', core: '^1.0.0', types: { Bad: {} as never } })).toThrow(
-      'plugin p: type Bad must be a heaplet ({ schema, create })',
+    expect(() => definePlugin({ name: '', version: '1', core: '^1.0.0' })).toThrow(
+      'plugin name must be a string',
     )
+    expect(() =>
+      definePlugin({ name: 'p', version: '1', core: '^1.0.0', types: { Bad: {} as never } }),
+    ).toThrow('plugin p: type Bad must be a heaplet ({ schema, create })')
   })
 })
 
 describe('TypeRegistry', () => {
   test('refuses a plugin written for another major version of core', () => {
     const registry = new TypeRegistry('1.2.0')
-    const plugin = definePlugin({ name: 'old', version: '1.0.0', core: '^0.9.0', types: { Thing: thing } })
+    const plugin = definePlugin({
+      name: 'old',
+      version: '1.0.0',
+      core: '^0.9.0',
+      types: { Thing: thing },
+    })
     expect(() => registry.register(plugin, 'extra/old')).toThrow(
       new PluginError('old', 'needs @postern/core ^0.9.0, this gateway has 1.2.0', 'extra/old'),
     )
@@ -38,22 +50,39 @@ describe('TypeRegistry', () => {
 
   test('a type-name clash names both plugins and registers nothing of the second', () => {
     const registry = new TypeRegistry('1.0.0')
-    registry.register(definePlugin({ name: 'first', version: '1.0.0', core: '^1.0.0', types: { Thing: thing } }), 'node_modules/first')
-    const second = definePlugin({ name: 'second', version: '1.0.0', core: '^1.0.0', types: { Other: thing, Thing: thing } })
+    registry.register(
+      definePlugin({ name: 'first', version: '1.0.0', core: '^1.0.0', types: { Thing: thing } }),
+      'node_modules/first',
+    )
+    const second = definePlugin({
+      name: 'second',
+      version: '1.0.0',
+      core: '^1.0.0',
+      types: { Other: thing, Thing: thing },
+    })
     let error: PluginError | undefined
     try {
       registry.register(second, 'extra/second.js')
     } catch (err) {
       error = err as PluginError
     }
-    expect(error?.message).toBe('plugin second (extra/second.js): type Thing is already registered by first (node_modules/first)')
+    expect(error?.message).toBe(
+      'plugin second (extra/second.js): type Thing is already registered by first (node_modules/first)',
+    )
     expect(error?.code).toBe('ERR_POSTERN_PLUGIN')
     expect(registry.has('Other')).toBe(false)
   })
 
   test('looks up fully qualified Java class names by their simple name', () => {
     const registry = new TypeRegistry('1.0.0')
-    registry.register(definePlugin({ name: 'p', version: '1.0.0', core: '^1.0.0', types: { HeaderFilter: thing, RouterHandler: thing } }))
+    registry.register(
+      definePlugin({
+        name: 'p',
+        version: '1.0.0',
+        core: '^1.0.0',
+        types: { HeaderFilter: thing, RouterHandler: thing },
+      }),
+    )
     expect(registry.get('org.forgerock.openig.filter.HeaderFilter')?.type).toBe('HeaderFilter')
     expect(registry.types()).toEqual(['HeaderFilter', 'RouterHandler'])
   })

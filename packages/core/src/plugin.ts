@@ -68,7 +68,8 @@ export function satisfies(version: string, range: string): boolean {
 function parseVersion(text: string): [number, number, number] | null {
   const m = /^v?(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?/.exec(text.trim())
   if (!m) return null
-  const n = (s: string | undefined): number => (s === undefined || s === 'x' || s === '*' ? -1 : Number(s))
+  const n = (s: string | undefined): number =>
+    s === undefined || s === 'x' || s === '*' ? -1 : Number(s)
   return [Number(m[1]), n(m[2]), n(m[3])]
 }
 

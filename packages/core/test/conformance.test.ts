@@ -48,13 +48,18 @@ function toRequest(raw: Raw): Request {
 }
 
 function toResponse(raw: Raw): Response {
-  return new Response({ status: (raw.status as number | undefined) ?? 200, headers: (raw.headers as Record<string, string[]>) ?? {} })
+  return new Response({
+    status: (raw.status as number | undefined) ?? 200,
+    headers: (raw.headers as Record<string, string[]>) ?? {},
+  })
 }
 
 /** Turns the vectors' plain bindings into what the gateway binds: messages, contexts, session. */
 function bindingsOf(raw: Raw): Raw {
   // what the gateway's static bindings hold: -D properties (user.home from Node) and the environment
-  const out: Raw = Object.create(staticBindings({ system: { 'user.home': homedir() }, env: process.env })) as Raw
+  const out: Raw = Object.create(
+    staticBindings({ system: { 'user.home': homedir() }, env: process.env }),
+  ) as Raw
   for (const [name, value] of Object.entries(raw)) {
     if (name === '$initial' || name === '$files') continue
     if (name === 'request') out.request = toRequest(value as Raw)
@@ -65,7 +70,9 @@ function bindingsOf(raw: Raw): Raw {
       const attributes = new AttributesContext(context)
       Object.assign(attributes.attributes, (contexts.attributes as Raw | undefined) ?? {})
       context = attributes
-      const session = new TransientSession(Object.entries((contexts.session as Raw | undefined) ?? {}))
+      const session = new TransientSession(
+        Object.entries((contexts.session as Raw | undefined) ?? {}),
+      )
       context = new SessionContext(context, session)
       out.context = context
       out.contexts = context.contexts
@@ -83,7 +90,8 @@ function checkExpected(actual: unknown, expected: unknown): void {
     const e = expected as Raw
     if ('$notNull' in e) return void expect(actual).not.toBeNull()
     if ('$gt' in e) return void expect(actual as number).toBeGreaterThan(e.$gt as number)
-    if ('$fileUrlOf' in e) return void expect(actual).toBe(pathToFileURL(resolve(e.$fileUrlOf as string)).toString())
+    if ('$fileUrlOf' in e)
+      return void expect(actual).toBe(pathToFileURL(resolve(e.$fileUrlOf as string)).toString())
   }
   expect(actual).toEqual(expected)
 }
@@ -111,11 +119,16 @@ function run(v: Vector): void {
       const initial = raw.$initial as Raw | undefined
       const expected = v.expected as Raw
       if (typeof expected === 'object' && expected !== null && '$error' in expected) {
-        expect(() => Expression.parse(v.input as string, { expectedType }).eval(bindingsOf(raw))).toThrow()
+        expect(() =>
+          Expression.parse(v.input as string, { expectedType }).eval(bindingsOf(raw)),
+        ).toThrow()
         return
       }
       const result = withFiles(raw.$files as Record<string, string> | undefined, () =>
-        Expression.parse(v.input as string, { expectedType, ...(initial ? { bindings: initial } : {}) }).eval(bindingsOf(raw)),
+        Expression.parse(v.input as string, {
+          expectedType,
+          ...(initial ? { bindings: initial } : {}),
+        }).eval(bindingsOf(raw)),
       )
       const actual = Buffer.isBuffer(result) ? [...result] : result
       checkExpected(actual, v.expected)
@@ -128,7 +141,8 @@ function run(v: Vector): void {
       const { target, value } = v.input as { target: string; value: unknown }
       const { read, value: expectedValue } = v.expected as { read: string; value: unknown }
       const bindings = bindingsOf(raw)
-      if (!bindings.request && JSON.stringify(raw).includes('request')) bindings.request = new Request()
+      if (!bindings.request && JSON.stringify(raw).includes('request'))
+        bindings.request = new Request()
       Expression.parse(target).assign(bindings, value)
       return checkExpected(Expression.parse(read).eval(bindings), expectedValue)
     }
@@ -137,16 +151,23 @@ function run(v: Vector): void {
       return void expect(Expression.parse(once).toString()).toBe(once)
     }
     case 'pattern-template': {
-      const { template, pattern, subject } = v.input as { template: string; pattern: string; subject: string }
+      const { template, pattern, subject } = v.input as {
+        template: string
+        pattern: string
+        subject: string
+      }
       const match = Pattern.compile(pattern).matches(subject)
       expect(match).not.toBeNull()
       return checkExpected(PatternTemplate.parse(template).fill(match!), v.expected)
     }
     case 'duration': {
       const expected = v.expected as Raw
-      if ('$error' in expected) return void expect(() => parseDurationNs(v.input as string)).toThrow()
+      if ('$error' in expected)
+        return void expect(() => parseDurationNs(v.input as string)).toThrow()
       const ns = parseDurationNs(v.input as string)
-      return void expect(ns === 'unlimited' ? { $unlimited: true } : { ns: Number(ns) }).toEqual(expected)
+      return void expect(ns === 'unlimited' ? { $unlimited: true } : { ns: Number(ns) }).toEqual(
+        expected,
+      )
     }
     case 'slug':
       return void expect(slug(v.input as string | null)).toBe(v.expected)

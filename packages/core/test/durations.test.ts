@@ -31,11 +31,16 @@ describe('durations', () => {
     expect(parseDuration(text)).toBe(ms)
   })
 
-  test.for(['', '-1 second', 'ten seconds', '10', '10 fortnights', 'seconds'])('%j is refused', (text) => {
-    expect(() => parseDurationNs(text)).toThrow(DurationError)
-  })
+  test.for(['', '-1 second', 'ten seconds', '10', '10 fortnights', 'seconds'])(
+    '%j is refused',
+    (text) => {
+      expect(() => parseDurationNs(text)).toThrow(DurationError)
+    },
+  )
 
   test('the error says what is wrong', () => {
-    expect(() => parseDuration('3 fortnights')).toThrow('unknown duration unit "fortnights" in: 3 fortnights')
+    expect(() => parseDuration('3 fortnights')).toThrow(
+      'unknown duration unit "fortnights" in: 3 fortnights',
+    )
   })
 })

@@ -3,11 +3,14 @@ import { Expression, ExpressionError, ExpressionSyntaxError, Request } from '../
 import { cases } from './expressions.cases.js'
 
 describe('expressions: the reference chapters as a table', () => {
-  test.for(cases())('$expression ($ref)', async ({ expression, expected, bindings = {}, expectedType }) => {
-    const expr = Expression.parse(expression, expectedType ? { expectedType } : {})
-    const value = expr.readsEntity ? await expr.evaluate(bindings) : expr.eval(bindings)
-    expect(Buffer.isBuffer(value) ? [...value] : value).toEqual(expected)
-  })
+  test.for(cases())(
+    '$expression ($ref)',
+    async ({ expression, expected, bindings = {}, expectedType }) => {
+      const expr = Expression.parse(expression, expectedType ? { expectedType } : {})
+      const value = expr.readsEntity ? await expr.evaluate(bindings) : expr.eval(bindings)
+      expect(Buffer.isBuffer(value) ? [...value] : value).toEqual(expected)
+    },
+  )
 })
 
 describe('syntax errors name the column and the problem', () => {
@@ -32,14 +35,23 @@ describe('syntax errors name the column and the problem', () => {
       error = err as ExpressionSyntaxError
     }
     expect(error).toBeInstanceOf(ExpressionSyntaxError)
-    expect({ column: error!.column, reason: error!.reason, code: error!.code }).toEqual({ column, reason, code: 'ERR_POSTERN_EXPRESSION' })
+    expect({ column: error!.column, reason: error!.reason, code: error!.code }).toEqual({
+      column,
+      reason,
+      code: 'ERR_POSTERN_EXPRESSION',
+    })
   })
 })
 
 describe('l-values', () => {
   test('assign into attributes, session, headers, and nested maps', () => {
     const request = new Request()
-    const bindings = { attributes: {} as Record<string, unknown>, session: new Map<string, unknown>(), request, data: { inner: {} as Record<string, unknown> } }
+    const bindings = {
+      attributes: {} as Record<string, unknown>,
+      session: new Map<string, unknown>(),
+      request,
+      data: { inner: {} as Record<string, unknown> },
+    }
     Expression.parse('${attributes.user}').assign(bindings, 'bjensen')
     Expression.parse("${session['goto']}").assign(bindings, '/home')
     Expression.parse("${request.headers['X-User']}").assign(bindings, 'bjensen')
@@ -59,9 +71,11 @@ describe('l-values', () => {
 
   test('an expression that is not an l-value cannot be assigned', () => {
     expect(() => Expression.parse('${1 + 1}').assign({}, 1)).toThrow(ExpressionError)
-    expect(() => Expression.parse('text ${a}').assign({}, 1)).toThrow('not an l-value expression: text ${a}')
+    expect(() => Expression.parse('text ${a}').assign({}, 1)).toThrow(
+      'not an l-value expression: text ${a}',
+    )
     expect(Expression.parse('${a.b}').isLValue).toBe(true)
-    expect(Expression.parse("${f(1)}".replace('f', 'trim')).isLValue).toBe(false)
+    expect(Expression.parse('${f(1)}'.replace('f', 'trim')).isLValue).toBe(false)
   })
 })
 

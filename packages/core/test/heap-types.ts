@@ -23,13 +23,18 @@ export class Book {
 /** A decorator that wraps a Book's title: `"make-title": "h1"` → `<h1>title</h1>`. */
 export class TitleDecorator implements Decorator {
   decorate(object: unknown, config: unknown): unknown {
-    if (object instanceof Book) return new Book(`<${String(config)}>${object.title}</${String(config)}>`)
-    if (object instanceof HelloHandler) return new HelloHandler(`<${String(config)}>${object.text}</${String(config)}>`)
+    if (object instanceof Book)
+      return new Book(`<${String(config)}>${object.title}</${String(config)}>`)
+    if (object instanceof HelloHandler)
+      return new HelloHandler(`<${String(config)}>${object.text}</${String(config)}>`)
     return object
   }
 }
 export class AffixDecorator implements Decorator {
-  constructor(readonly affix: string, readonly prefix: boolean) {}
+  constructor(
+    readonly affix: string,
+    readonly prefix: boolean,
+  ) {}
   decorate(object: unknown, config: unknown): unknown {
     if (!(object instanceof Book) || config === false) return object
     return new Book(this.prefix ? `${this.affix}${object.title}` : `${object.title}${this.affix}`)

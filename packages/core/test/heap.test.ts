@@ -21,14 +21,19 @@ import {
   type SettingsObject,
 } from './heap-types.js'
 
-const sharedDir = process.env.POSTERN_SHARED_DIR ?? new URL('../../../../shared/', import.meta.url).pathname
+const sharedDir =
+  process.env.POSTERN_SHARED_DIR ?? new URL('../../../../shared/', import.meta.url).pathname
 function fixture(name: string): Record<string, unknown> {
   const file = `${sharedDir}/conformance/openig-routes/heap-fixtures/${name}.json`
   return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
 }
 
 function rootHeap(source = 'config/config.json'): Heap {
-  const heap = new Heap({ registry: testRegistry(), source, bindings: staticBindings({ env: {}, properties: { who: 'world' } }) })
+  const heap = new Heap({
+    registry: testRegistry(),
+    source,
+    bindings: staticBindings({ env: {}, properties: { who: 'world' } }),
+  })
   heap.put('make-title', new TitleDecorator())
   return heap
 }
@@ -78,14 +83,18 @@ describe('heap objects (OpenIG heap fixtures)', () => {
 
   test('builds nested inline declarations (heap-encapsulated-declaration)', async () => {
     const heap = loadDoc(rootHeap(), fixture('heap__heap-encapsulated-declaration'))
-    expect(await heap.get('neo')).toEqual({ matrix: { architect: { name: 'The Great Architect' } } })
+    expect(await heap.get('neo')).toEqual({
+      matrix: { architect: { name: 'The Great Architect' } },
+    })
   })
 
   test('resolves inline declarations inside lists (heap-listed-inline-declaration)', async () => {
     const heap = loadDoc(rootHeap(), fixture('heap__heap-listed-inline-declaration'))
     const top = await heap.get<{ list: { name: string | null; heapName: string }[] }>('top-level')
     expect(top.list.map((o) => o.name)).toEqual([null, 'buried-down-object'])
-    expect(top.list[0]!.heapName).toBe('{org.forgerock.openig.heap.domain.ReferencedObject}/heap/0/config/list-ref/0')
+    expect(top.list[0]!.heapName).toBe(
+      '{org.forgerock.openig.heap.domain.ReferencedObject}/heap/0/config/list-ref/0',
+    )
   })
 
   test('an empty heap is valid (heap-with-no-objects)', async () => {
@@ -95,10 +104,22 @@ describe('heap objects (OpenIG heap fixtures)', () => {
   })
 
   test.for([
-    ['heap__heap-object-without-config-attribute', 'config/config.json#/heap/0/config/message: org.forgerock.openig.heap.HeapObject "heap-object": is required'],
-    ['heap__heap-object-with-empty-config-attribute', 'config/config.json#/heap/0/config/message: org.forgerock.openig.heap.HeapObject "heap-object": is required'],
-    ['heap__heap-object-with-null-config-attribute', 'config/config.json#/heap/0/config/message: org.forgerock.openig.heap.HeapObject "heap-object": is required'],
-    ['heap__heap-object-with-invalid-config-attribute', 'config/config.json#/heap/0/config: org.forgerock.openig.heap.HeapObject "heap-object": must be object'],
+    [
+      'heap__heap-object-without-config-attribute',
+      'config/config.json#/heap/0/config/message: org.forgerock.openig.heap.HeapObject "heap-object": is required',
+    ],
+    [
+      'heap__heap-object-with-empty-config-attribute',
+      'config/config.json#/heap/0/config/message: org.forgerock.openig.heap.HeapObject "heap-object": is required',
+    ],
+    [
+      'heap__heap-object-with-null-config-attribute',
+      'config/config.json#/heap/0/config/message: org.forgerock.openig.heap.HeapObject "heap-object": is required',
+    ],
+    [
+      'heap__heap-object-with-invalid-config-attribute',
+      'config/config.json#/heap/0/config: org.forgerock.openig.heap.HeapObject "heap-object": must be object',
+    ],
   ] as const)('%s is refused with the pointer of the bad property', async ([name, message]) => {
     const doc = fixture(name)
     const heap = loadDoc(rootHeap(), doc)
@@ -134,7 +155,9 @@ describe('references and parent heaps', () => {
     const heap = rootHeap('config/routes/10-api.json')
     heap.declare([{ name: 'ref', type: 'Reference', config: { 'object-ref': 'nowhere' } }])
     const [error] = await configErrors(heap.get('ref'))
-    expect(error!.message).toBe('config/routes/10-api.json#/heap/0/config/object-ref: no heap object named "nowhere"')
+    expect(error!.message).toBe(
+      'config/routes/10-api.json#/heap/0/config/object-ref: no heap object named "nowhere"',
+    )
     expect(error!.pointer).toBe('/heap/0/config/object-ref')
   })
 
@@ -142,7 +165,11 @@ describe('references and parent heaps', () => {
     const heap = rootHeap()
     heap.declare([
       { name: 'book', type: 'Book', config: { title: 'Dune' } },
-      { name: 'settings', type: 'Settings', config: { mode: 'REQUEST', greeting: 'hi', handler: 'book' } },
+      {
+        name: 'settings',
+        type: 'Settings',
+        config: { mode: 'REQUEST', greeting: 'hi', handler: 'book' },
+      },
     ])
     const [error] = await configErrors(heap.get('settings'))
     expect(error!.reason).toBe('heap object "book" is not a Handler')
@@ -158,12 +185,23 @@ describe('references and parent heaps', () => {
 
   test('default objects are made only when referenced, and a declaration overrides them', async () => {
     const heap = rootHeap()
-    heap.declare([{ name: 'Default', type: 'HeapObject', config: { message: 'default' } }], '/defaults', { lazy: true, source: '(defaults)' })
-    heap.declare([{ name: 'broken-default', type: 'HeapObject', config: {} }], '/defaults', { lazy: true, source: '(defaults)' })
+    heap.declare(
+      [{ name: 'Default', type: 'HeapObject', config: { message: 'default' } }],
+      '/defaults',
+      { lazy: true, source: '(defaults)' },
+    )
+    heap.declare([{ name: 'broken-default', type: 'HeapObject', config: {} }], '/defaults', {
+      lazy: true,
+      source: '(defaults)',
+    })
     await heap.createAll() // the broken default is never made
     expect((await heap.get<HeapObject>('Default')).message).toBe('default')
     const override = rootHeap()
-    override.declare([{ name: 'Default', type: 'HeapObject', config: { message: 'default' } }], '/defaults', { lazy: true })
+    override.declare(
+      [{ name: 'Default', type: 'HeapObject', config: { message: 'default' } }],
+      '/defaults',
+      { lazy: true },
+    )
     override.declare([{ name: 'Default', type: 'HeapObject', config: { message: 'mine' } }])
     expect((await override.get<HeapObject>('Default')).message).toBe('mine')
   })
@@ -204,7 +242,9 @@ describe('declarations', () => {
 
   test('an inline declaration of an unknown type names that type', async () => {
     const heap = rootHeap('config/routes/x.json')
-    const [error] = await configErrors(heap.resolve({ type: 'OAuth2ClientFilter', config: {} }, '/handler'))
+    const [error] = await configErrors(
+      heap.resolve({ type: 'OAuth2ClientFilter', config: {} }, '/handler'),
+    )
     expect(error!.message).toBe(
       'config/routes/x.json#/handler/type: OAuth2ClientFilter "{OAuth2ClientFilter}/handler": unknown type OAuth2ClientFilter: no plugin registers it',
     )
@@ -224,7 +264,13 @@ describe('config conversion', () => {
       {
         name: 's',
         type: 'Settings',
-        config: { mode: 'RESPONSE', greeting: 'Hello ${who}', check: '${1 == 1}', handler: 'hello', timeout: '1 hour 5 min' },
+        config: {
+          mode: 'RESPONSE',
+          greeting: 'Hello ${who}',
+          check: '${1 == 1}',
+          handler: 'hello',
+          timeout: '1 hour 5 min',
+        },
       },
     ])
     const s = await heap.get<SettingsObject>('s')
@@ -238,7 +284,18 @@ describe('config conversion', () => {
 
   test('configuration expressions in plain properties are evaluated at load with route properties', async () => {
     const heap = rootHeap()
-    heap.declare([{ name: 's', type: 'Settings', config: { mode: 'REQUEST', greeting: 'x', url: 'http://${who}.example.com', count: '${2 + 3}' } }])
+    heap.declare([
+      {
+        name: 's',
+        type: 'Settings',
+        config: {
+          mode: 'REQUEST',
+          greeting: 'x',
+          url: 'http://${who}.example.com',
+          count: '${2 + 3}',
+        },
+      },
+    ])
     const s = await heap.get<SettingsObject>('s')
     expect(s.url).toBe('http://world.example.com')
     expect(s.count).toBe(5)
@@ -246,7 +303,13 @@ describe('config conversion', () => {
 
   test('reports every schema problem with its pointer, and the enum values', async () => {
     const heap = rootHeap('config/routes/10-api.json')
-    heap.declare([{ name: 'AddUserId', type: 'Settings', config: { mode: 'BOTH', count: 'many', timeout: '3 fortnights' } }])
+    heap.declare([
+      {
+        name: 'AddUserId',
+        type: 'Settings',
+        config: { mode: 'BOTH', count: 'many', timeout: '3 fortnights' },
+      },
+    ])
     const errors = await configErrors(heap.get('AddUserId'))
     expect(errors.map((e) => e.message).sort()).toEqual([
       'config/routes/10-api.json#/heap/0/config/count: Settings "AddUserId": must be integer',
@@ -257,14 +320,26 @@ describe('config conversion', () => {
 
   test('a bad duration is reported at its pointer', async () => {
     const heap = rootHeap('config/routes/10-api.json')
-    heap.declare([{ name: 's', type: 'Settings', config: { mode: 'REQUEST', greeting: 'x', timeout: '3 fortnights' } }])
+    heap.declare([
+      {
+        name: 's',
+        type: 'Settings',
+        config: { mode: 'REQUEST', greeting: 'x', timeout: '3 fortnights' },
+      },
+    ])
     const [error] = await configErrors(heap.get('s'))
     expect(error!.pointer).toBe('/heap/0/config/timeout')
   })
 
   test('an expression syntax error is a config error with its column', async () => {
     const heap = rootHeap('config/routes/10-api.json')
-    heap.declare([{ name: 's', type: 'Settings', config: { mode: 'REQUEST', greeting: '${request.method ==}' } }])
+    heap.declare([
+      {
+        name: 's',
+        type: 'Settings',
+        config: { mode: 'REQUEST', greeting: '${request.method ==}' },
+      },
+    ])
     const [error] = await configErrors(heap.get('s'))
     expect(error!.pointer).toBe('/heap/0/config/greeting')
     expect(error!.reason).toMatch(/^expression syntax error at column \d+: /)
@@ -284,14 +359,28 @@ describe('config conversion', () => {
       trace: () => {},
     }
     const heap = new Heap({ registry: testRegistry(), source: 'config/routes/w.json', logger })
-    heap.declare([{ name: 'o', type: 'HeapObject', config: { message: 'm', colour: 'blue', comment: 'fine' } }])
+    heap.declare([
+      { name: 'o', type: 'HeapObject', config: { message: 'm', colour: 'blue', comment: 'fine' } },
+    ])
     expect(await heap.get('o')).toEqual(new HeapObject('m'))
-    expect(warnings).toEqual([{ source: 'config/routes/w.json', pointer: '/heap/0/config/colour', object: 'o', type: 'HeapObject' }])
+    expect(warnings).toEqual([
+      {
+        source: 'config/routes/w.json',
+        pointer: '/heap/0/config/colour',
+        object: 'o',
+        type: 'HeapObject',
+      },
+    ])
   })
 })
 
 describe('decorators', () => {
-  const book = (name: string, title: string, extra: Record<string, unknown> = {}) => ({ name, type: 'Book', config: { title }, ...extra })
+  const book = (name: string, title: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    type: 'Book',
+    config: { title },
+    ...extra,
+  })
 
   test('decorates an object with its top-level decorator attributes, in order', async () => {
     const heap = rootHeap()
@@ -305,7 +394,10 @@ describe('decorators', () => {
 
   test('a decorator can decline (its own config says so)', async () => {
     const heap = rootHeap()
-    heap.declare([{ name: 'prefix', type: 'PrefixBookDecorator', config: { prefix: '[' } }, book('b', 'Dune', { prefix: false })])
+    heap.declare([
+      { name: 'prefix', type: 'PrefixBookDecorator', config: { prefix: '[' } },
+      book('b', 'Dune', { prefix: false }),
+    ])
     expect((await heap.get<Book>('b')).title).toBe('Dune')
   })
 
@@ -322,7 +414,9 @@ describe('decorators', () => {
   test("an object of the parent heap used in a child is decorated with the child's global decorators too", async () => {
     const parent = rootHeap()
     parent.declare([book('b', 'Dune')])
-    const child = loadDoc(parent.child({ source: 'config/routes/child.json' }), { globalDecorators: { 'make-title': 'i' } })
+    const child = loadDoc(parent.child({ source: 'config/routes/child.json' }), {
+      globalDecorators: { 'make-title': 'i' },
+    })
     expect((await child.get<Book>('b')).title).toBe('<i>Dune</i>')
     expect((await parent.get<Book>('b')).title).toBe('Dune')
   })
@@ -340,8 +434,16 @@ describe('decorators', () => {
     const doc = fixture('decoration__decorate-top-level-reference-with-local-and-global-decorators')
     const heap = loadDoc(rootHeap('config/routes/r.json'), doc)
     const handlerDecl = doc.handler as Record<string, unknown>
-    const handler = await heap.resolve<Handler>({ ...handlerDecl, type: 'Hello', config: { text: 'Hello World' } }, '/handler', 'Handler')
-    const decorated = (await heap.decorate(handler, { 'make-title': doc['make-title'] }, { name: 'route', type: 'Route', source: 'config/routes/r.json', pointer: '' })) as HelloHandler
+    const handler = await heap.resolve<Handler>(
+      { ...handlerDecl, type: 'Hello', config: { text: 'Hello World' } },
+      '/handler',
+      'Handler',
+    )
+    const decorated = (await heap.decorate(
+      handler,
+      { 'make-title': doc['make-title'] },
+      { name: 'route', type: 'Route', source: 'config/routes/r.json', pointer: '' },
+    )) as HelloHandler
     expect(decorated.text).toBe('<h3><h2><h1>Hello World</h1></h2></h3>')
     const response = await decorated.handle(new RootContext(), new Request())
     expect(await response.entity.text()).toBe('<h3><h2><h1>Hello World</h1></h2></h3>')
@@ -351,6 +453,8 @@ describe('decorators', () => {
     const heap = rootHeap('config/routes/r.json')
     heap.declare([book('b', 'Dune', { sparkle: true })])
     const [error] = await configErrors(heap.get('b'))
-    expect(error!.message).toBe('config/routes/r.json#/heap/0/sparkle: Book "b": no decorator named "sparkle"')
+    expect(error!.message).toBe(
+      'config/routes/r.json#/heap/0/sparkle: Book "b": no decorator named "sparkle"',
+    )
   })
 })

@@ -39,12 +39,16 @@ describe('configuration tokens', () => {
     ['&{&{protocol.scheme}.port}', '8443', 'Syntax: nested'],
     ['&{&{protocol.scheme|http}.port|8080}', '8443', 'Syntax: nested with defaults, resolved'],
     ['&{&{no.scheme|http}.port|8080}', '8080', 'JSON evaluation: leaf first, defaults'],
-    ['&{ig.instance.dir}/html/defaultResponse.html', '/path/to/ig/html/defaultResponse.html', 'ig.instance.dir'],
+    [
+      '&{ig.instance.dir}/html/defaultResponse.html',
+      '/path/to/ig/html/defaultResponse.html',
+      'ig.instance.dir',
+    ],
     ['no tokens here', 'no tokens here', 'plain text'],
     ['&{a|}', '', 'empty default'],
     ['&{a|x|y}', 'x|y', 'default with a bar'],
     ['&{a|&{hostname}}', 'ig', 'default that is a token'],
-    ['${env[\'HOME\']} &{hostname}', "${env['HOME']} ig", 'expressions are left alone'],
+    ["${env['HOME']} &{hostname}", "${env['HOME']} ig", 'expressions are left alone'],
     ['&{hostname}&{listen.port}', 'ig8080', 'adjacent tokens'],
     ['price: 5&{x|}€', 'price: 5€', 'unicode around tokens'],
     ['&{unclosed', '&{unclosed', 'an unclosed token is text'],
@@ -60,7 +64,9 @@ describe('configuration tokens', () => {
       error = err as TokenResolutionError
     }
     expect(error?.token).toBe('listen.nope')
-    expect(error?.message).toBe('configuration token &{listen.nope} cannot be resolved and has no default')
+    expect(error?.message).toBe(
+      'configuration token &{listen.nope} cannot be resolved and has no default',
+    )
   })
 
   test('environment variables: periods become underscores, upper case (LISTEN_PORT)', () => {
@@ -81,7 +87,9 @@ describe('configuration tokens', () => {
       new EnvironmentResolver({ LISTEN_PORT: 'from-env', ONLY_ENV: 'env' }),
       new SystemPropertiesResolver({ 'listen.port': 'from-system', 'only.system': 'system' }),
     ])
-    const config = bootstrap.child(new PropertiesResolver({ uriPath: 'hello', group: { var: 'grouped' }, ports: [8444, 8445] }))
+    const config = bootstrap.child(
+      new PropertiesResolver({ uriPath: 'hello', group: { var: 'grouped' }, ports: [8444, 8445] }),
+    )
     const route = config.child(new PropertiesResolver({ uriPath: 'route-hello' }))
     expect(resolveTokens('&{uriPath}', route)).toBe('route-hello')
     expect(resolveTokens('&{uriPath}', config)).toBe('hello')
@@ -98,7 +106,10 @@ describe('configuration tokens', () => {
     mkdirSync(one)
     mkdirSync(two)
     writeFileSync(join(one, 'a.json'), JSON.stringify({ 'product.listen.port': 8080 }))
-    writeFileSync(join(one, 'b.json'), JSON.stringify({ product: { listen: { address: '10.0.0.1' } } }))
+    writeFileSync(
+      join(one, 'b.json'),
+      JSON.stringify({ product: { listen: { address: '10.0.0.1' } } }),
+    )
     writeFileSync(join(one, 'c.properties'), 'listen.port=8081\nlisten.address = 192.168.0.10\n')
     writeFileSync(join(two, 'd.properties'), 'listen.port=9999\nonly.two: yes\n')
     writeFileSync(join(two, 'ignored.txt'), 'x=y')
@@ -146,14 +157,26 @@ describe('transformations', () => {
     [{ $bool: '&{capture.entity}' }, true, 'bool of a token'],
     [{ $bool: 'TRUE' }, true, 'bool ignores case'],
     [{ $bool: 'yes' }, false, 'bool otherwise false'],
-    [{ $list: 'Apple,Banana,Orange,Strawberry' }, ['Apple', 'Banana', 'Orange', 'Strawberry'], 'list'],
-    [{ $list: 'Apple, Banana, Orange, Strawberry' }, ['Apple', ' Banana', ' Orange', ' Strawberry'], 'list keeps spaces'],
+    [
+      { $list: 'Apple,Banana,Orange,Strawberry' },
+      ['Apple', 'Banana', 'Orange', 'Strawberry'],
+      'list',
+    ],
+    [
+      { $list: 'Apple, Banana, Orange, Strawberry' },
+      ['Apple', ' Banana', ' Orange', ' Strawberry'],
+      'list keeps spaces',
+    ],
     [{ $list: '1,2,3,4' }, ['1', '2', '3', '4'], 'list of strings, not numbers'],
     [{ $list: '&{list}' }, ['Apple', ' Banana'], 'list of a token'],
     [{ $number: '.999' }, 0.999, 'number'],
     [{ $number: '42' }, 42, 'number integer'],
     [{ $array: '[ "one", "two" ]' }, ['one', 'two'], 'array'],
-    [{ $array: { '$base64:decode': Buffer.from('[ "one", "two" ]').toString('base64') } }, ['one', 'two'], 'nested: array of base64'],
+    [
+      { $array: { '$base64:decode': Buffer.from('[ "one", "two" ]').toString('base64') } },
+      ['one', 'two'],
+      'nested: array of base64',
+    ],
     [
       { $object: '{"ParamOne":{"InnerParamOne":"InnerParamOneValue","InnerParamTwo": false}}' },
       { ParamOne: { InnerParamOne: 'InnerParamOneValue', InnerParamTwo: false } },
@@ -163,7 +186,11 @@ describe('transformations', () => {
     [{ '$base64:decode': '&{encoded}' }, 'Hello', 'base64 decode of a token'],
     [{ '$base64:encode': 'Hello', $charset: 'UTF-8' }, 'SGVsbG8=', 'base64 encode'],
     [{ $string: '&{ig.instance.dir}' }, '/path/to/ig', 'string'],
-    [{ port: '&{listen.port}', nested: [{ $int: '7' }, 'x'] }, { port: '8080', nested: [7, 'x'] }, 'whole document'],
+    [
+      { port: '&{listen.port}', nested: [{ $int: '7' }, 'x'] },
+      { port: '8080', nested: [7, 'x'] },
+      'whole document',
+    ],
     [{ $int: null }, null, 'null input'],
   ] as const)('%j → %j (%s)', ([input, expected]) => {
     expect(transformConfig(input, values)).toEqual(expected)

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** The shared/ folder beside the repo (CI clones the repo with ../shared next to it). */
-export const sharedDir = process.env.POSTERN_SHARED_DIR ?? new URL('../../../../shared/', import.meta.url).pathname
+export const sharedDir =
+  process.env.POSTERN_SHARED_DIR ?? new URL('../../../../shared/', import.meta.url).pathname
 
 export interface Vector {
   source_path: string
@@ -15,7 +16,9 @@ export interface Vector {
 }
 
 export function loadVectors(): Vector[] {
-  return JSON.parse(readFileSync(join(sharedDir, 'conformance/openig-vectors.json'), 'utf8')) as Vector[]
+  return JSON.parse(
+    readFileSync(join(sharedDir, 'conformance/openig-vectors.json'), 'utf8'),
+  ) as Vector[]
 }
 
 export interface Skip {
@@ -25,7 +28,9 @@ export interface Skip {
 }
 
 export function loadSkips(): Skip[] {
-  return JSON.parse(readFileSync(new URL('./conformance-skips.json', import.meta.url), 'utf8')) as Skip[]
+  return JSON.parse(
+    readFileSync(new URL('./conformance-skips.json', import.meta.url), 'utf8'),
+  ) as Skip[]
 }
 
 export function vectorKey(v: { source_path: string; input: unknown }): string {

@@ -16,17 +16,27 @@ import {
 
 const Binding = Type.Object(
   {
-    condition: Type.Optional(Expr(Type.Boolean(), { description: 'Assign only when true. Default ${true}.' })),
+    condition: Type.Optional(
+      Expr(Type.Boolean(), { description: 'Assign only when true. Default ${true}.' }),
+    ),
     target: Expr(Type.String(), { description: 'L-value expression of what to set.' }),
-    value: Type.Optional(Expr(Type.Any(), { description: 'The value to set (runtime expression).' })),
+    value: Type.Optional(
+      Expr(Type.Any(), { description: 'The value to set (runtime expression).' }),
+    ),
   },
   { additionalProperties: false },
 )
 
 const AssignmentFilterConfig = Type.Object(
   {
-    onRequest: Type.Array(Binding, { default: [], description: 'Assignments before the request is handled.' }),
-    onResponse: Type.Array(Binding, { default: [], description: 'Assignments after the response is handled.' }),
+    onRequest: Type.Array(Binding, {
+      default: [],
+      description: 'Assignments before the request is handled.',
+    }),
+    onResponse: Type.Array(Binding, {
+      default: [],
+      description: 'Assignments after the response is handled.',
+    }),
   },
   { additionalProperties: false },
 )
@@ -46,9 +56,14 @@ export class AssignmentFilter implements Filter {
   }
 
   async filter(context: Context, request: Request, next: Handler): Promise<Response> {
-    if (this.#onRequest.length > 0) await this.#assign(this.#onRequest, requestBindings(this.#bindings, context, request))
+    if (this.#onRequest.length > 0)
+      await this.#assign(this.#onRequest, requestBindings(this.#bindings, context, request))
     const response = await next.handle(context, request)
-    if (this.#onResponse.length > 0) await this.#assign(this.#onResponse, requestBindings(this.#bindings, context, request, response))
+    if (this.#onResponse.length > 0)
+      await this.#assign(
+        this.#onResponse,
+        requestBindings(this.#bindings, context, request, response),
+      )
     return response
   }
 
@@ -65,10 +80,18 @@ export const assignmentFilter = heaplet({
   schema: AssignmentFilterConfig,
   description: 'Assigns expression values to l-value targets on the request and/or response path.',
   create: (config, env) => {
-    for (const [list, bindings] of [['onRequest', config.onRequest], ['onResponse', config.onResponse]] as const) {
+    for (const [list, bindings] of [
+      ['onRequest', config.onRequest],
+      ['onResponse', config.onResponse],
+    ] as const) {
       bindings.forEach((b, i) => {
         if (!(b.target as Expression<string>).isLValue) {
-          throw new ConfigError(env.source, `${env.pointer}/config/${list}/${i}/target`, `not an l-value expression: ${b.target.toString()}`, { name: env.name, type: env.type })
+          throw new ConfigError(
+            env.source,
+            `${env.pointer}/config/${list}/${i}/target`,
+            `not an l-value expression: ${b.target.toString()}`,
+            { name: env.name, type: env.type },
+          )
         }
       })
     }

@@ -21,9 +21,14 @@ import {
 export const circuitBreakerFilter = heaplet({
   schema: Type.Object(
     {
-      maxFailures: Type.Integer({ description: 'Failures in the window that open the circuit (more than zero).' }),
+      maxFailures: Type.Integer({
+        description: 'Failures in the window that open the circuit (more than zero).',
+      }),
       openDuration: Duration({ description: 'How long the circuit stays open.' }),
-      slidingCounter: Type.Object({ size: Type.Integer({ description: 'Size of the window; more than maxFailures.' }) }, { additionalProperties: false }),
+      slidingCounter: Type.Object(
+        { size: Type.Integer({ description: 'Size of the window; more than maxFailures.' }) },
+        { additionalProperties: false },
+      ),
       openHandler: Type.Optional(Ref<Handler>('Handler')),
       executor: Type.Optional(Raw({ description: 'Not used: Node schedules on its event loop.' })),
     },
@@ -33,16 +38,27 @@ export const circuitBreakerFilter = heaplet({
   create: (config, env): Filter => {
     let breaker: CircuitBreaker
     try {
-      breaker = new CircuitBreaker(config.maxFailures, config.slidingCounter.size, config.openDuration)
+      breaker = new CircuitBreaker(
+        config.maxFailures,
+        config.slidingCounter.size,
+        config.openDuration,
+      )
     } catch (err) {
-      throw new ConfigError(env.source, `${env.pointer}/config`, (err as Error).message.replace('circuitBreaker.', ''), { name: env.name, type: env.type })
+      throw new ConfigError(
+        env.source,
+        `${env.pointer}/config`,
+        (err as Error).message.replace('circuitBreaker.', ''),
+        { name: env.name, type: env.type },
+      )
     }
     const openHandler = config.openHandler
     return {
       async filter(context: Context, request: Request, next: Handler) {
         if (breaker.isOpen) {
           await request.entity.discard()
-          return openHandler ? openHandler.handle(context, request) : Response.of(500, undefined, new Error('circuit-breaker open'))
+          return openHandler
+            ? openHandler.handle(context, request)
+            : Response.of(500, undefined, new Error('circuit-breaker open'))
         }
         let response: Response
         try {

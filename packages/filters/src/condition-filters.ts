@@ -22,14 +22,19 @@ export const conditionEnforcementFilter = heaplet({
   schema: Type.Object(
     {
       condition: Expr(Type.Boolean(), { description: 'The request continues when this is true.' }),
-      failureHandler: Type.Optional(Ref<Handler>('Handler', { description: 'Handles the request when the condition is false; default 403.' })),
+      failureHandler: Type.Optional(
+        Ref<Handler>('Handler', {
+          description: 'Handles the request when the condition is false; default 403.',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),
   description: 'Continues only when a condition holds; otherwise the failure handler or 403.',
   create: ({ condition, failureHandler }, env): Filter => ({
     async filter(context: Context, request: Request, next: Handler) {
-      if (await holds(condition, requestBindings(env.bindings, context, request))) return next.handle(context, request)
+      if (await holds(condition, requestBindings(env.bindings, context, request)))
+        return next.handle(context, request)
       return failureHandler ? failureHandler.handle(context, request) : Response.of(403)
     },
   }),
@@ -39,15 +44,20 @@ export const conditionEnforcementFilter = heaplet({
 export const conditionalFilter = heaplet({
   schema: Type.Object(
     {
-      condition: Expr(Type.Boolean(), { description: 'Use the delegate when true; skip it otherwise.' }),
-      delegate: Ref<Filter>('Filter', { description: 'The filter applied when the condition holds.' }),
+      condition: Expr(Type.Boolean(), {
+        description: 'Use the delegate when true; skip it otherwise.',
+      }),
+      delegate: Ref<Filter>('Filter', {
+        description: 'The filter applied when the condition holds.',
+      }),
     },
     { additionalProperties: false },
   ),
   description: 'Applies a delegate filter only when a condition holds.',
   create: ({ condition, delegate }, env): Filter => ({
     async filter(context: Context, request: Request, next: Handler) {
-      if (await holds(condition, requestBindings(env.bindings, context, request))) return delegate.filter(context, request, next)
+      if (await holds(condition, requestBindings(env.bindings, context, request)))
+        return delegate.filter(context, request, next)
       return next.handle(context, request)
     },
   }),
@@ -69,8 +79,14 @@ const Case = Type.Object(
 export const switchFilter = heaplet({
   schema: Type.Object(
     {
-      onRequest: Type.Array(Case, { default: [], description: 'Cases tested before the request is handled.' }),
-      onResponse: Type.Array(Case, { default: [], description: 'Cases tested after the response is handled.' }),
+      onRequest: Type.Array(Case, {
+        default: [],
+        description: 'Cases tested before the request is handled.',
+      }),
+      onResponse: Type.Array(Case, {
+        default: [],
+        description: 'Cases tested after the response is handled.',
+      }),
     },
     { additionalProperties: false },
   ),
@@ -78,7 +94,9 @@ export const switchFilter = heaplet({
   create: ({ onRequest, onResponse }, env): Filter => ({
     async filter(context: Context, request: Request, next: Handler) {
       const before = requestBindings(env.bindings, context, request)
-      for (const c of onRequest) if (!c.condition || (await holds(c.condition, before))) return c.handler.handle(context, request)
+      for (const c of onRequest)
+        if (!c.condition || (await holds(c.condition, before)))
+          return c.handler.handle(context, request)
       const response = await next.handle(context, request)
       if (onResponse.length === 0) return response
       const after = requestBindings(env.bindings, context, request, response)

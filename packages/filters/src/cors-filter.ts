@@ -17,7 +17,11 @@ const Star = Type.Literal('*')
 const Policy = Type.Object(
   {
     acceptedOrigins: Type.Optional(Type.Union([Type.Array(Type.String()), Star])),
-    origins: Type.Optional(Type.Union([Type.Array(Type.String()), Star], { description: 'Deprecated: acceptedOrigins.' })),
+    origins: Type.Optional(
+      Type.Union([Type.Array(Type.String()), Star], {
+        description: 'Deprecated: acceptedOrigins.',
+      }),
+    ),
     acceptedMethods: Type.Union([Type.Array(Type.String()), Star], { default: [] }),
     acceptedHeaders: Type.Union([Type.Array(Type.String()), Star], { default: [] }),
     exposedHeaders: Type.Array(Type.String(), { default: [] }),
@@ -28,8 +32,15 @@ const Policy = Type.Object(
 )
 const CorsFilterConfig = Type.Object(
   {
-    policies: Type.Array(Policy, { minItems: 1, description: 'Tried in order; the first whose origins match applies.' }),
-    failureHandler: Type.Optional(Ref<Handler>('Handler', { description: 'For a preflight from an origin no policy accepts; default 403.' })),
+    policies: Type.Array(Policy, {
+      minItems: 1,
+      description: 'Tried in order; the first whose origins match applies.',
+    }),
+    failureHandler: Type.Optional(
+      Ref<Handler>('Handler', {
+        description: 'For a preflight from an origin no policy accepts; default 403.',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -47,7 +58,14 @@ interface CorsPolicy {
 /** `https://example.com:443` and `https://example.com` are one origin; null for what is not an origin. */
 function normalizeOrigin(origin: string): string | null {
   const uri = MutableUri.tryParse(origin.trim())
-  if (!uri || !uri.scheme || !uri.host || (uri.rawPath !== '' && uri.rawPath !== '/') || uri.rawQuery !== null) return null
+  if (
+    !uri ||
+    !uri.scheme ||
+    !uri.host ||
+    (uri.rawPath !== '' && uri.rawPath !== '/') ||
+    uri.rawQuery !== null
+  )
+    return null
   const scheme = uri.scheme.toLowerCase()
   const port = uri.effectivePort
   const defaultPort = scheme === 'https' ? 443 : scheme === 'http' ? 80 : -1
@@ -55,7 +73,10 @@ function normalizeOrigin(origin: string): string | null {
 }
 
 function tokens(header: string | undefined): string[] {
-  return (header ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '')
+  return (header ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '')
 }
 
 /**
@@ -75,8 +96,12 @@ export class CorsFilter implements Filter {
     const origin = request.headers.get('origin')
     if (origin === undefined) return next.handle(context, request) // not a cross-origin request
     const normalized = normalizeOrigin(origin)
-    const policy = normalized === null ? undefined : this.#policies.find((p) => p.origins === '*' || p.origins.has(normalized))
-    const preflight = request.method === 'OPTIONS' && request.headers.has('access-control-request-method')
+    const policy =
+      normalized === null
+        ? undefined
+        : this.#policies.find((p) => p.origins === '*' || p.origins.has(normalized))
+    const preflight =
+      request.method === 'OPTIONS' && request.headers.has('access-control-request-method')
     if (!policy) {
       await request.entity.discard()
       return this.#failureHandler ? this.#failureHandler.handle(context, request) : Response.of(403)
@@ -100,16 +125,25 @@ export class CorsFilter implements Filter {
     // Methods are case-sensitive; a method or header that is not allowed omits its header, and the
     // browser treats the preflight as failed (the failure handler is not called).
     const method = request.headers.get('access-control-request-method')!.trim()
-    if (policy.methods === '*' || policy.methods.has(method)) response.headers.set('Access-Control-Allow-Methods', method)
+    if (policy.methods === '*' || policy.methods.has(method))
+      response.headers.set('Access-Control-Allow-Methods', method)
     const requested = tokens(request.headers.getJoined('access-control-request-headers'))
-    if (requested.length > 0 && (policy.headers === '*' || requested.every((h) => (policy.headers as Set<string>).has(h.toLowerCase())))) {
+    if (
+      requested.length > 0 &&
+      (policy.headers === '*' ||
+        requested.every((h) => (policy.headers as Set<string>).has(h.toLowerCase())))
+    ) {
       response.headers.set('Access-Control-Allow-Headers', requested.join(', '))
     }
     return response
   }
 }
 
-function toPolicy(config: PolicyConfig, fail: (pointer: string, reason: string) => never, at: string): CorsPolicy {
+function toPolicy(
+  config: PolicyConfig,
+  fail: (pointer: string, reason: string) => never,
+  at: string,
+): CorsPolicy {
   const origins = config.acceptedOrigins ?? config.origins
   if (origins === undefined) fail(`${at}/acceptedOrigins`, 'is required')
   let originSet: Set<string> | '*' = '*'
@@ -117,14 +151,18 @@ function toPolicy(config: PolicyConfig, fail: (pointer: string, reason: string) 
     originSet = new Set()
     origins!.forEach((o, i) => {
       const n = normalizeOrigin(o)
-      if (n === null) fail(`${at}/acceptedOrigins/${i}`, `not an origin (scheme://host[:port]): ${o}`)
+      if (n === null)
+        fail(`${at}/acceptedOrigins/${i}`, `not an origin (scheme://host[:port]): ${o}`)
       ;(originSet as Set<string>).add(n!)
     })
   }
   return {
     origins: originSet,
     methods: config.acceptedMethods === '*' ? '*' : new Set(config.acceptedMethods),
-    headers: config.acceptedHeaders === '*' ? '*' : new Set(config.acceptedHeaders.map((h) => h.toLowerCase())),
+    headers:
+      config.acceptedHeaders === '*'
+        ? '*'
+        : new Set(config.acceptedHeaders.map((h) => h.toLowerCase())),
     exposed: config.exposedHeaders.join(', '),
     maxAgeSeconds: Math.floor(config.maxAge / 1000),
     credentials: config.allowCredentials,
@@ -133,11 +171,18 @@ function toPolicy(config: PolicyConfig, fail: (pointer: string, reason: string) 
 
 export const corsFilter = heaplet({
   schema: CorsFilterConfig,
-  description: 'Cross-origin resource sharing: preflight answers, accepted origins, methods and headers.',
+  description:
+    'Cross-origin resource sharing: preflight answers, accepted origins, methods and headers.',
   create: (config, env) => {
     const fail = (pointer: string, reason: string): never => {
-      throw new ConfigError(env.source, `${env.pointer}/config${pointer}`, reason, { name: env.name, type: env.type })
+      throw new ConfigError(env.source, `${env.pointer}/config${pointer}`, reason, {
+        name: env.name,
+        type: env.type,
+      })
     }
-    return new CorsFilter(config.policies.map((p, i) => toPolicy(p, fail, `/policies/${i}`)), config.failureHandler)
+    return new CorsFilter(
+      config.policies.map((p, i) => toPolicy(p, fail, `/policies/${i}`)),
+      config.failureHandler,
+    )
   },
 })

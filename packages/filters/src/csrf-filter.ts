@@ -32,10 +32,21 @@ function same(a: string, b: string): boolean {
 export const csrfFilter = heaplet({
   schema: Type.Object(
     {
-      cookieName: Type.String({ minLength: 1, description: 'The session cookie the token is derived from.' }),
-      headerName: Type.String({ default: 'X-CSRF-Token', description: 'The header that carries the token.' }),
-      excludeSafeMethods: Type.Boolean({ default: true, description: 'Do not check GET, HEAD and OPTIONS.' }),
-      failureHandler: Type.Optional(Ref<Handler>('Handler', { description: 'Default: 403 Forbidden.' })),
+      cookieName: Type.String({
+        minLength: 1,
+        description: 'The session cookie the token is derived from.',
+      }),
+      headerName: Type.String({
+        default: 'X-CSRF-Token',
+        description: 'The header that carries the token.',
+      }),
+      excludeSafeMethods: Type.Boolean({
+        default: true,
+        description: 'Do not check GET, HEAD and OPTIONS.',
+      }),
+      failureHandler: Type.Optional(
+        Ref<Handler>('Handler', { description: 'Default: 403 Forbidden.' }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -46,7 +57,8 @@ export const csrfFilter = heaplet({
       // a session cookie set by this response wins over the one the request carried
       for (const header of response.headers.getAll('set-cookie')) {
         const cookie = parseSetCookie(header)
-        if (cookie?.name === cookieName) cookieValue = cookie.value === '' || cookie.maxAge === 0 ? undefined : cookie.value
+        if (cookie?.name === cookieName)
+          cookieValue = cookie.value === '' || cookie.maxAge === 0 ? undefined : cookie.value
       }
       if (cookieValue !== undefined) response.headers.set(headerName, csrfToken(cookieValue))
       return response
@@ -54,13 +66,23 @@ export const csrfFilter = heaplet({
     return {
       async filter(context: Context, request: Request, next: Handler) {
         const cookie = request.cookies.value(cookieName)
-        const checked = cookie !== undefined && !(excludeSafeMethods && SAFE.has(request.method.toUpperCase()))
+        const checked =
+          cookie !== undefined && !(excludeSafeMethods && SAFE.has(request.method.toUpperCase()))
         if (checked) {
           const sent = request.headers.get(headerName)
           if (sent === undefined || !same(sent, csrfToken(cookie))) {
-            env.logger.warn({ method: request.method, path: request.uri.path, reason: sent === undefined ? 'missing' : 'invalid' }, 'CSRF token refused')
+            env.logger.warn(
+              {
+                method: request.method,
+                path: request.uri.path,
+                reason: sent === undefined ? 'missing' : 'invalid',
+              },
+              'CSRF token refused',
+            )
             await request.entity.discard()
-            const refused = failureHandler ? await failureHandler.handle(context, request) : Response.of(403)
+            const refused = failureHandler
+              ? await failureHandler.handle(context, request)
+              : Response.of(403)
             return withToken(refused, cookie)
           }
         }

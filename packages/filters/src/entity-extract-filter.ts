@@ -15,7 +15,13 @@ import {
   type Response,
 } from '@postern/core'
 
-const CHARSETS: Record<string, BufferEncoding> = { 'utf-8': 'utf8', utf8: 'utf8', 'iso-8859-1': 'latin1', 'us-ascii': 'ascii', 'utf-16le': 'utf16le' }
+const CHARSETS: Record<string, BufferEncoding> = {
+  'utf-8': 'utf8',
+  utf8: 'utf8',
+  'iso-8859-1': 'latin1',
+  'us-ascii': 'ascii',
+  'utf-16le': 'utf16le',
+}
 
 /**
  * EntityExtractFilter: finds patterns in the request or response entity and stores a map of the
@@ -26,9 +32,14 @@ export const entityExtractFilter = heaplet({
     {
       messageType: StringEnum(['REQUEST', 'RESPONSE']),
       charset: Type.Optional(Type.String({ description: 'Overrides the charset of the message.' })),
-      target: Expr(Type.String(), { description: 'L-value receiving a map of key → extracted value.' }),
+      target: Expr(Type.String(), {
+        description: 'L-value receiving a map of key → extracted value.',
+      }),
       bindings: Type.Array(
-        Type.Object({ key: Type.String(), pattern: Type.String(), template: Type.Optional(Type.String()) }, { additionalProperties: false }),
+        Type.Object(
+          { key: Type.String(), pattern: Type.String(), template: Type.Optional(Type.String()) },
+          { additionalProperties: false },
+        ),
       ),
     },
     { additionalProperties: false },
@@ -36,12 +47,18 @@ export const entityExtractFilter = heaplet({
   description: 'Extracts regular-expression matches from a message entity into a target.',
   create: (config, env): Filter => {
     const fail = (pointer: string, reason: string): never => {
-      throw new ConfigError(env.source, `${env.pointer}/config${pointer}`, reason, { name: env.name, type: env.type })
+      throw new ConfigError(env.source, `${env.pointer}/config${pointer}`, reason, {
+        name: env.name,
+        type: env.type,
+      })
     }
     const target = config.target as Expression<string>
     if (!target.isLValue) fail('/target', `not an l-value expression: ${target.toString()}`)
     let encoding: BufferEncoding | undefined
-    if (config.charset !== undefined) encoding = CHARSETS[config.charset.toLowerCase()] ?? fail('/charset', `unsupported charset ${config.charset}`)
+    if (config.charset !== undefined)
+      encoding =
+        CHARSETS[config.charset.toLowerCase()] ??
+        fail('/charset', `unsupported charset ${config.charset}`)
     const bindings = config.bindings.map((b, i) => {
       let pattern: Pattern
       try {
@@ -49,13 +66,20 @@ export const entityExtractFilter = heaplet({
       } catch (err) {
         return fail(`/bindings/${i}/pattern`, `not a valid pattern: ${(err as Error).message}`)
       }
-      return { key: b.key, pattern, template: b.template === undefined ? undefined : PatternTemplate.parse(b.template) }
+      return {
+        key: b.key,
+        pattern,
+        template: b.template === undefined ? undefined : PatternTemplate.parse(b.template),
+      }
     })
     const onRequest = config.messageType === 'REQUEST'
     const extract = async (context: Context, request: Request, response?: Response) => {
       const message = response ?? request
       const bytes = await message.entity.bytes()
-      const charset = /charset=([^;]+)/i.exec(message.headers.get('content-type') ?? '')?.[1]?.trim().toLowerCase()
+      const charset = /charset=([^;]+)/i
+        .exec(message.headers.get('content-type') ?? '')?.[1]
+        ?.trim()
+        .toLowerCase()
       const text = bytes.toString(encoding ?? (charset ? CHARSETS[charset] : undefined) ?? 'utf8')
       const results: Record<string, string | null> = {}
       for (const { key, pattern, template } of bindings) {

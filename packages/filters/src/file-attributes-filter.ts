@@ -25,7 +25,13 @@ export class FileAttributesContext extends Context {
   }
 }
 
-const CHARSETS: Record<string, BufferEncoding> = { 'utf-8': 'utf8', utf8: 'utf8', 'iso-8859-1': 'latin1', 'us-ascii': 'ascii', 'utf-16le': 'utf16le' }
+const CHARSETS: Record<string, BufferEncoding> = {
+  'utf-8': 'utf8',
+  utf8: 'utf8',
+  'iso-8859-1': 'latin1',
+  'us-ascii': 'ascii',
+  'utf-16le': 'utf16le',
+}
 
 /** Splits delimited text into rows: COMMA and TAB with quoted literals, COLON with backslash escapes. */
 export function parseDelimited(text: string, separator: 'COMMA' | 'TAB' | 'COLON'): string[][] {
@@ -73,21 +79,44 @@ export const fileAttributesFilter = heaplet({
       file: Type.String({ description: 'The delimited file.' }),
       charset: Type.String({ default: 'UTF-8' }),
       separator: StringEnum(['COLON', 'COMMA', 'TAB'], { default: 'COMMA' }),
-      header: Type.Boolean({ default: true, description: 'The first row names the fields and is not a record.' }),
-      fields: Type.Optional(Type.Array(Type.String(), { description: 'Keys of the columns, in order; default: the column numbers.' })),
-      target: Type.Optional(Expr(Type.String(), { description: 'Deprecated: an l-value receiving the record.' })),
+      header: Type.Boolean({
+        default: true,
+        description: 'The first row names the fields and is not a record.',
+      }),
+      fields: Type.Optional(
+        Type.Array(Type.String(), {
+          description: 'Keys of the columns, in order; default: the column numbers.',
+        }),
+      ),
+      target: Type.Optional(
+        Expr(Type.String(), { description: 'Deprecated: an l-value receiving the record.' }),
+      ),
       key: Type.String({ description: 'The field to look up.' }),
       value: Expr(Type.String(), { description: 'The value to find.' }),
-      executorService: Type.Optional(Raw({ description: 'Not used: files are read asynchronously.' })),
+      executorService: Type.Optional(
+        Raw({ description: 'Not used: files are read asynchronously.' }),
+      ),
     },
     { additionalProperties: false },
   ),
   description: 'Exposes a record of a delimited file in FileAttributesContext.',
   create: (config, env): Filter => {
     const encoding = CHARSETS[config.charset.toLowerCase()]
-    if (!encoding) throw new ConfigError(env.source, `${env.pointer}/config/charset`, `unsupported charset ${config.charset}`, { name: env.name, type: env.type })
+    if (!encoding)
+      throw new ConfigError(
+        env.source,
+        `${env.pointer}/config/charset`,
+        `unsupported charset ${config.charset}`,
+        { name: env.name, type: env.type },
+      )
     const target = config.target as Expression<string> | undefined
-    if (target && !target.isLValue) throw new ConfigError(env.source, `${env.pointer}/config/target`, `not an l-value expression: ${target.template}`, { name: env.name, type: env.type })
+    if (target && !target.isLValue)
+      throw new ConfigError(
+        env.source,
+        `${env.pointer}/config/target`,
+        `not an l-value expression: ${target.template}`,
+        { name: env.name, type: env.type },
+      )
     const path = resolve(env.instance?.instanceDirectory ?? '.', config.file)
     let cache: { mtimeMs: number; size: number; records: Record<string, string>[] } | undefined
     let checkedAt = 0
@@ -118,7 +147,8 @@ export const fileAttributesFilter = heaplet({
         }
         const scope = requestBindings(env.bindings, context, request)
         const wanted = (config.value as Expression<string>).eval(scope)
-        const record = (wanted === null ? undefined : records.find((r) => r[config.key] === wanted)) ?? {}
+        const record =
+          (wanted === null ? undefined : records.find((r) => r[config.key] === wanted)) ?? {}
         const next2 = new FileAttributesContext(context, { ...record })
         if (target) target.assign(requestBindings(env.bindings, next2, request), { ...record })
         return next.handle(next2, request)

@@ -19,8 +19,13 @@ const Values = Type.Record(Type.String(), Type.Array(Expr(Type.String())))
 
 const HeaderFilterConfig = Type.Object(
   {
-    messageType: StringEnum(['REQUEST', 'RESPONSE'], { description: 'Filter the headers of the request or of the response.' }),
-    remove: Type.Array(Type.String(), { default: [], description: 'Names of header fields to remove.' }),
+    messageType: StringEnum(['REQUEST', 'RESPONSE'], {
+      description: 'Filter the headers of the request or of the response.',
+    }),
+    remove: Type.Array(Type.String(), {
+      default: [],
+      description: 'Names of header fields to remove.',
+    }),
     add: Type.Optional(Values),
     replace: Type.Optional(Values),
   },
@@ -46,9 +51,11 @@ export class HeaderFilter implements Filter {
   }
 
   async filter(context: Context, request: Request, next: Handler): Promise<Response> {
-    if (this.#onRequest) this.#apply(request.headers, requestBindings(this.#bindings, context, request))
+    if (this.#onRequest)
+      this.#apply(request.headers, requestBindings(this.#bindings, context, request))
     const response = await next.handle(context, request)
-    if (!this.#onRequest) this.#apply(response.headers, requestBindings(this.#bindings, context, request, response))
+    if (!this.#onRequest)
+      this.#apply(response.headers, requestBindings(this.#bindings, context, request, response))
     return response
   }
 
@@ -61,7 +68,12 @@ export class HeaderFilter implements Filter {
     for (const [name, values] of this.#add) this.#add1(headers, name, values, scope)
   }
 
-  #add1(headers: Headers, name: string, values: readonly Expression<string>[], scope: Bindings): void {
+  #add1(
+    headers: Headers,
+    name: string,
+    values: readonly Expression<string>[],
+    scope: Bindings,
+  ): void {
     for (const value of values) {
       const text = value.eval(scope)
       if (text !== null) headers.append(name, text) // IG drops values that evaluate to null

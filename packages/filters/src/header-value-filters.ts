@@ -30,7 +30,8 @@ export const fapiInteractionIdFilter = heaplet({
         id = randomUUID()
         request.headers.set(FAPI_HEADER, id)
       }
-      if (env.logger.isLevelEnabled('info')) env.logger.info({ fapiInteractionId: id }, 'FAPI interaction')
+      if (env.logger.isLevelEnabled('info'))
+        env.logger.info({ fapiInteractionId: id }, 'FAPI interaction')
       const response = await next.handle(context, request)
       response.headers.set(FAPI_HEADER, id)
       return response

@@ -23,8 +23,13 @@ export const httpBasicAuthFilter = heaplet({
     {
       username: Expr(Type.String()),
       password: Expr(Type.String()),
-      failureHandler: Ref<Handler>('Handler', { description: 'Handles the request when authentication fails.' }),
-      cacheHeader: Type.Boolean({ default: true, description: 'Keep the header in the session after a success.' }),
+      failureHandler: Ref<Handler>('Handler', {
+        description: 'Handles the request when authentication fails.',
+      }),
+      cacheHeader: Type.Boolean({
+        default: true,
+        description: 'Keep the header in the session after a success.',
+      }),
     },
     { additionalProperties: false },
   ),

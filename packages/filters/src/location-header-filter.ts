@@ -13,7 +13,11 @@ import {
 } from '@postern/core'
 
 function sameOrigin(a: MutableUri, b: MutableUri): boolean {
-  return a.scheme?.toLowerCase() === b.scheme?.toLowerCase() && a.host?.toLowerCase() === b.host?.toLowerCase() && a.effectivePort === b.effectivePort
+  return (
+    a.scheme?.toLowerCase() === b.scheme?.toLowerCase() &&
+    a.host?.toLowerCase() === b.host?.toLowerCase() &&
+    a.effectivePort === b.effectivePort
+  )
 }
 
 /**
@@ -22,7 +26,13 @@ function sameOrigin(a: MutableUri, b: MutableUri): boolean {
  */
 export const locationHeaderFilter = heaplet({
   schema: Type.Object(
-    { baseURI: Type.Optional(Expr(Type.String(), { description: 'Base URI of the gateway; default the original request URI.' })) },
+    {
+      baseURI: Type.Optional(
+        Expr(Type.String(), {
+          description: 'Base URI of the gateway; default the original request URI.',
+        }),
+      ),
+    },
     { additionalProperties: false },
   ),
   description: 'Rewrites Location headers that point at the application to point at the gateway.',
@@ -33,10 +43,15 @@ export const locationHeaderFilter = heaplet({
       const location = response.headers.get('location')
       if (location === undefined || !response.status.isRedirection) return response
       const target = MutableUri.tryParse(location)
-      if (target === null || target.host === null || !sameOrigin(target, request.uri)) return response
+      if (target === null || target.host === null || !sameOrigin(target, request.uri))
+        return response
       const base = baseURI
-        ? MutableUri.tryParse((baseURI as Expression<string>).eval(requestBindings(env.bindings, context, request, response)) ?? '')
-        : original ?? null
+        ? MutableUri.tryParse(
+            (baseURI as Expression<string>).eval(
+              requestBindings(env.bindings, context, request, response),
+            ) ?? '',
+          )
+        : (original ?? null)
       if (base === null || base.host === null) return response
       response.headers.set('Location', target.rebase(base).toString())
       return response

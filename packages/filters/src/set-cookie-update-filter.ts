@@ -57,14 +57,19 @@ function parse(header: string): ParsedCookie | null {
 
 function format(cookie: ParsedCookie): string {
   let out = `${cookie.name}=${cookie.value}`
-  for (const { key, value } of cookie.attributes) out += value === null ? `; ${key}` : `; ${key}=${value}`
+  for (const { key, value } of cookie.attributes)
+    out += value === null ? `; ${key}` : `; ${key}=${value}`
   return out
 }
 
 /** SetCookieUpdateFilter: changes attributes (SameSite, Secure, Max-Age...) of the response's Set-Cookie headers. */
 export const setCookieUpdateFilter = heaplet({
   schema: Type.Object(
-    { cookies: Type.Record(Type.String(), Type.Record(Type.String(), Raw()), { description: 'Cookie name patterns to attribute updates.' }) },
+    {
+      cookies: Type.Record(Type.String(), Type.Record(Type.String(), Raw()), {
+        description: 'Cookie name patterns to attribute updates.',
+      }),
+    },
     { additionalProperties: false },
   ),
   description: 'Updates attribute values of Set-Cookie headers.',
@@ -74,12 +79,20 @@ export const setCookieUpdateFilter = heaplet({
       attributes: Object.entries(attributes as Record<string, unknown>).map(([key, value]) => {
         try {
           return {
-            key: key.toLowerCase() === 'value' ? 'value' : CANONICAL[key.toLowerCase()] ?? key,
+            key: key.toLowerCase() === 'value' ? 'value' : (CANONICAL[key.toLowerCase()] ?? key),
             value: typeof value === 'string' ? Expression.parse(value) : Expression.constant(value),
           }
         } catch (err) {
-          const reason = err instanceof ExpressionSyntaxError ? `expression syntax error at column ${err.column}: ${err.reason}` : (err as Error).message
-          throw new ConfigError(env.source, `${env.pointer}/config/cookies/${name}/${key}`, reason, { name: env.name, type: env.type })
+          const reason =
+            err instanceof ExpressionSyntaxError
+              ? `expression syntax error at column ${err.column}: ${err.reason}`
+              : (err as Error).message
+          throw new ConfigError(
+            env.source,
+            `${env.pointer}/config/cookies/${name}/${key}`,
+            reason,
+            { name: env.name, type: env.type },
+          )
         }
       }),
     }))
@@ -94,8 +107,12 @@ export const setCookieUpdateFilter = heaplet({
           for (const rule of rules) {
             if (rule.name.matches(cookie.name) === null) continue
             for (const { key, value } of rule.attributes) {
-              const existing = key === 'value' ? undefined : cookie.attributes.find((a) => a.key.toLowerCase() === key.toLowerCase())
-              const previous = key === 'value' ? cookie.value : existing ? (existing.value ?? true) : null
+              const existing =
+                key === 'value'
+                  ? undefined
+                  : cookie.attributes.find((a) => a.key.toLowerCase() === key.toLowerCase())
+              const previous =
+                key === 'value' ? cookie.value : existing ? (existing.value ?? true) : null
               const scope = requestBindings(env.bindings, context, request, response)
               scope.previous = previous
               const v = value.eval(scope)
@@ -106,7 +123,9 @@ export const setCookieUpdateFilter = heaplet({
                 cookie.attributes = cookie.attributes.filter((a) => a.key !== key)
                 if (on) cookie.attributes.push({ key, value: null })
               } else if (v === null) {
-                cookie.attributes = cookie.attributes.filter((a) => a.key.toLowerCase() !== key.toLowerCase())
+                cookie.attributes = cookie.attributes.filter(
+                  (a) => a.key.toLowerCase() !== key.toLowerCase(),
+                )
               } else if (existing) existing.value = String(v)
               else cookie.attributes.push({ key, value: String(v) })
             }

@@ -24,7 +24,9 @@ const StaticRequestFilterConfig = Type.Object(
     version: Type.String({ default: 'HTTP/1.1' }),
     headers: Type.Optional(Values),
     form: Type.Optional(Values),
-    entity: Type.Optional(Expr(Type.String(), { description: 'The entity; exclusive with form for POST.' })),
+    entity: Type.Optional(
+      Expr(Type.String(), { description: 'The entity; exclusive with form for POST.' }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -39,7 +41,12 @@ export const staticRequestFilter = heaplet({
   description: 'Creates a new request, replacing any existing request.',
   create: (config: StaticRequestFilterConfig, env): Filter => {
     if (config.method.toUpperCase() === 'POST' && config.form && config.entity) {
-      throw new ConfigError(env.source, `${env.pointer}/config/form`, 'form and entity are mutually exclusive for POST', { name: env.name, type: env.type })
+      throw new ConfigError(
+        env.source,
+        `${env.pointer}/config/form`,
+        'form and entity are mutually exclusive for POST',
+        { name: env.name, type: env.type },
+      )
     }
     const headers = Object.entries(config.headers ?? {})
     const form = Object.entries(config.form ?? {})
@@ -48,7 +55,10 @@ export const staticRequestFilter = heaplet({
         const scope = requestBindings(env.bindings, context, request)
         const uri = MutableUri.tryParse((config.uri as Expression<string>).eval(scope) ?? '')
         if (uri === null || uri.host === null) {
-          env.logger.error({ uri: config.uri.toString() }, 'uri does not evaluate to an absolute URI')
+          env.logger.error(
+            { uri: config.uri.toString() },
+            'uri does not evaluate to an absolute URI',
+          )
           return Response.of(500)
         }
         const created = new Request({ method: config.method, uri, version: config.version })

@@ -21,7 +21,8 @@ function trim(path: string): string {
 /** The most specific mapping whose source is a whole-segment prefix of the path. */
 function map(path: string, mappings: readonly Mapping[]): string | null {
   for (const [from, to] of mappings) {
-    if (from === '' || path === from || path.startsWith(`${from}/`)) return to + path.slice(from.length)
+    if (from === '' || path === from || path.startsWith(`${from}/`))
+      return to + path.slice(from.length)
   }
   return null
 }
@@ -35,7 +36,9 @@ export const uriPathRewriteFilter = heaplet({
   schema: Type.Object(
     {
       mappings: Type.Record(Type.String(), Type.String(), { description: 'fromPath → toPath.' }),
-      failureHandler: Type.Optional(Ref<Handler>('Handler', { description: 'When a mapped URI is not valid; default 500.' })),
+      failureHandler: Type.Optional(
+        Ref<Handler>('Handler', { description: 'When a mapped URI is not valid; default 500.' }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -46,7 +49,12 @@ export const uriPathRewriteFilter = heaplet({
     for (const [from, to] of Object.entries(config.mappings)) {
       const at = `${env.pointer}/config/mappings/${from.replaceAll('~', '~0').replaceAll('/', '~1')}`
       if (from === '' || to === '') {
-        throw new ConfigError(env.source, at, from === '' ? 'a mapping needs a fromPath' : 'a mapping needs a toPath', { name: env.name, type: env.type })
+        throw new ConfigError(
+          env.source,
+          at,
+          from === '' ? 'a mapping needs a fromPath' : 'a mapping needs a toPath',
+          { name: env.name, type: env.type },
+        )
       }
       forward.push([trim(from), trim(to)])
       reverse.push([trim(to), trim(from)])
@@ -55,12 +63,16 @@ export const uriPathRewriteFilter = heaplet({
     forward.sort(bySpecificity)
     reverse.sort(bySpecificity)
     const failure = (context: Context, request: Request) =>
-      config.failureHandler ? config.failureHandler.handle(context, request) : Promise.resolve(Response.of(500))
+      config.failureHandler
+        ? config.failureHandler.handle(context, request)
+        : Promise.resolve(Response.of(500))
     return {
       async filter(context: Context, request: Request, next: Handler) {
         const mapped = map(request.uri.rawPath, forward)
         if (mapped !== null) {
-          const check = MutableUri.tryParse(`http://h${mapped.startsWith('/') || mapped === '' ? '' : '/'}${mapped}`)
+          const check = MutableUri.tryParse(
+            `http://h${mapped.startsWith('/') || mapped === '' ? '' : '/'}${mapped}`,
+          )
           if (check === null) return failure(context, request)
           request.uri.rawPath = mapped
         }
@@ -70,7 +82,11 @@ export const uriPathRewriteFilter = heaplet({
           if (value === undefined) continue
           const uri = MutableUri.tryParse(value)
           if (uri === null) return failure(context, request)
-          const sameBase = uri.host === null || (uri.scheme === request.uri.scheme && uri.host === request.uri.host && uri.effectivePort === request.uri.effectivePort)
+          const sameBase =
+            uri.host === null ||
+            (uri.scheme === request.uri.scheme &&
+              uri.host === request.uri.host &&
+              uri.effectivePort === request.uri.effectivePort)
           if (!sameBase) continue
           const back = map(uri.rawPath, reverse)
           if (back === null) continue

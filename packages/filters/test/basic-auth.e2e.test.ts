@@ -13,7 +13,8 @@ describe('HttpBasicAuthFilter', () => {
       req.on('data', (c: Buffer) => (body += c.toString()))
       req.on('end', () => {
         seen.push({ auth: req.headers.authorization, body })
-        const ok = req.headers.authorization === `Basic ${Buffer.from('demo:password').toString('base64')}`
+        const ok =
+          req.headers.authorization === `Basic ${Buffer.from('demo:password').toString('base64')}`
         res.writeHead(ok ? 200 : 401, ok ? {} : { 'WWW-Authenticate': 'Basic realm="app"' })
         res.end(ok ? 'welcome' : 'denied')
       })
@@ -23,12 +24,35 @@ describe('HttpBasicAuthFilter', () => {
       handler: {
         type: 'Chain',
         config: {
-          filters: [{ name: 'MyAuthenticator', type: 'HttpBasicAuthFilter', config: { username: user, password: 'password', failureHandler: { type: 'StaticResponseHandler', config: { status: 403, entity: 'auth failed' } }, cacheHeader: false } }],
+          filters: [
+            {
+              name: 'MyAuthenticator',
+              type: 'HttpBasicAuthFilter',
+              config: {
+                username: user,
+                password: 'password',
+                failureHandler: {
+                  type: 'StaticResponseHandler',
+                  config: { status: 403, entity: 'auth failed' },
+                },
+                cacheHeader: false,
+              },
+            },
+          ],
           handler: 'ReverseProxyHandler',
         },
       },
     })
-    const gw = await startGateway({ plugins, routes: { 'a.json': { condition: "${request.uri.path == '/good'}", ...route('demo') }, 'b.json': { condition: "${request.uri.path == '/bad'}", ...route('${request.headers[\'X-User\'][0]}') } } })
+    const gw = await startGateway({
+      plugins,
+      routes: {
+        'a.json': { condition: "${request.uri.path == '/good'}", ...route('demo') },
+        'b.json': {
+          condition: "${request.uri.path == '/bad'}",
+          ...route("${request.headers['X-User'][0]}"),
+        },
+      },
+    })
     const res = await fetch(gw.url('/good'), { method: 'POST', body: 'payload' })
     expect([res.status, await res.text()]).toEqual([200, 'welcome'])
     expect(seen).toEqual([

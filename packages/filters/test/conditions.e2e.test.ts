@@ -4,8 +4,13 @@ import http from '@postern/http'
 import filters from '../src/index.js'
 
 const plugins = [http, filters]
-const ok = (entity: string, status = 200) => ({ type: 'StaticResponseHandler', config: { status, entity } })
-const chain = (filter: unknown, handler: unknown = ok('reached')) => ({ handler: { type: 'Chain', config: { filters: [filter], handler } } })
+const ok = (entity: string, status = 200) => ({
+  type: 'StaticResponseHandler',
+  config: { status, entity },
+})
+const chain = (filter: unknown, handler: unknown = ok('reached')) => ({
+  handler: { type: 'Chain', config: { filters: [filter], handler } },
+})
 
 describe('ConditionEnforcementFilter', () => {
   test('continues when the condition holds, else the failure handler (reference example), else 403', async () => {
@@ -14,13 +19,34 @@ describe('ConditionEnforcementFilter', () => {
       routes: {
         'with.json': {
           condition: "${find(request.uri.path, '^/with$')}",
-          heap: [{ name: 'ConditionFailedHandler', type: 'StaticResponseHandler', config: { status: 401, entity: 'no username' } }],
-          ...chain({ name: 'UsernameEnforcementFilter', type: 'ConditionEnforcementFilter', config: { condition: "${not empty (request.headers['X-User'][0])}", failureHandler: 'ConditionFailedHandler' } }),
+          heap: [
+            {
+              name: 'ConditionFailedHandler',
+              type: 'StaticResponseHandler',
+              config: { status: 401, entity: 'no username' },
+            },
+          ],
+          ...chain({
+            name: 'UsernameEnforcementFilter',
+            type: 'ConditionEnforcementFilter',
+            config: {
+              condition: "${not empty (request.headers['X-User'][0])}",
+              failureHandler: 'ConditionFailedHandler',
+            },
+          }),
         },
-        'without.json': { condition: "${find(request.uri.path, '^/without')}", ...chain({ type: 'ConditionEnforcementFilter', config: { condition: "${request.method == 'GET'}" } }) },
+        'without.json': {
+          condition: "${find(request.uri.path, '^/without')}",
+          ...chain({
+            type: 'ConditionEnforcementFilter',
+            config: { condition: "${request.method == 'GET'}" },
+          }),
+        },
       },
     })
-    expect(await (await fetch(running.url('/with'), { headers: { 'X-User': 'bjensen' } })).text()).toBe('reached')
+    expect(
+      await (await fetch(running.url('/with'), { headers: { 'X-User': 'bjensen' } })).text(),
+    ).toBe('reached')
     const refused = await fetch(running.url('/with'))
     expect([refused.status, await refused.text()]).toEqual([401, 'no username'])
     expect((await fetch(running.url('/without'), { method: 'DELETE' })).status).toBe(403)
@@ -33,15 +59,16 @@ describe('ConditionalFilter', () => {
     const gw = await startGateway({
       plugins,
       routes: {
-        'c.json': chain(
-          {
-            type: 'ConditionalFilter',
-            config: {
-              condition: "${not (find(request.uri.path, '.js$') or find(request.uri.path, '.jpg$'))}",
-              delegate: { type: 'HeaderFilter', config: { messageType: 'RESPONSE', add: { 'X-Delegate': ['applied'] } } },
+        'c.json': chain({
+          type: 'ConditionalFilter',
+          config: {
+            condition: "${not (find(request.uri.path, '.js$') or find(request.uri.path, '.jpg$'))}",
+            delegate: {
+              type: 'HeaderFilter',
+              config: { messageType: 'RESPONSE', add: { 'X-Delegate': ['applied'] } },
             },
           },
-        ),
+        }),
       },
     })
     expect((await fetch(gw.url('/page.html'))).headers.get('x-delegate')).toBe('applied')
@@ -63,10 +90,23 @@ describe('SwitchFilter', () => {
                 { condition: "${request.uri.path == '/login'}", handler: ok('login page') },
                 { condition: "${request.uri.path == '/never'}", handler: ok('never') },
               ],
-              onResponse: [{ condition: '${response.status.code == 404}', handler: ok('custom not found', 404) }],
+              onResponse: [
+                {
+                  condition: '${response.status.code == 404}',
+                  handler: ok('custom not found', 404),
+                },
+              ],
             },
           },
-          { type: 'DispatchHandler', config: { bindings: [{ condition: "${request.uri.path == '/app'}", handler: ok('app') }, { handler: ok('missing', 404) }] } },
+          {
+            type: 'DispatchHandler',
+            config: {
+              bindings: [
+                { condition: "${request.uri.path == '/app'}", handler: ok('app') },
+                { handler: ok('missing', 404) },
+              ],
+            },
+          },
         ),
       },
     })
@@ -82,10 +122,19 @@ describe('DateHeaderFilter and FapiInteractionIdFilter', () => {
     const gw = await startGateway({
       plugins,
       routes: {
-        'd.json': { condition: "${request.uri.path == '/d'}", ...chain({ type: 'DateHeaderFilter' }) },
+        'd.json': {
+          condition: "${request.uri.path == '/d'}",
+          ...chain({ type: 'DateHeaderFilter' }),
+        },
         'e.json': {
           condition: "${request.uri.path == '/e'}",
-          ...chain({ type: 'DateHeaderFilter' }, { type: 'StaticResponseHandler', config: { status: 200, headers: { Date: ['Tue, 03 Jun 2008 11:05:30 GMT'] } } }),
+          ...chain(
+            { type: 'DateHeaderFilter' },
+            {
+              type: 'StaticResponseHandler',
+              config: { status: 200, headers: { Date: ['Tue, 03 Jun 2008 11:05:30 GMT'] } },
+            },
+          ),
         },
       },
     })
@@ -97,14 +146,26 @@ describe('DateHeaderFilter and FapiInteractionIdFilter', () => {
   test('echoes the client interaction id, or creates one and passes it on', async () => {
     const gw = await startGateway({
       plugins,
-      routes: { 'f.json': chain({ type: 'FapiInteractionIdFilter' }, { type: 'StaticResponseHandler', config: { status: 200, entity: "${request.headers['x-fapi-interaction-id'][0]}" } }) },
+      routes: {
+        'f.json': chain(
+          { type: 'FapiInteractionIdFilter' },
+          {
+            type: 'StaticResponseHandler',
+            config: { status: 200, entity: "${request.headers['x-fapi-interaction-id'][0]}" },
+          },
+        ),
+      },
     })
-    const given = await fetch(gw.url('/'), { headers: { 'x-fapi-interaction-id': '93bac548-d2de-4546-b106-880a5018460d' } })
+    const given = await fetch(gw.url('/'), {
+      headers: { 'x-fapi-interaction-id': '93bac548-d2de-4546-b106-880a5018460d' },
+    })
     expect(given.headers.get('x-fapi-interaction-id')).toBe('93bac548-d2de-4546-b106-880a5018460d')
     const made = await fetch(gw.url('/'))
     const id = made.headers.get('x-fapi-interaction-id')!
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     expect(await made.text()).toBe(id)
-    expect(gw.logs.filter((l) => l.msg === 'FAPI interaction').map((l) => l.fapiInteractionId)).toEqual(['93bac548-d2de-4546-b106-880a5018460d', id])
+    expect(
+      gw.logs.filter((l) => l.msg === 'FAPI interaction').map((l) => l.fapiInteractionId),
+    ).toEqual(['93bac548-d2de-4546-b106-880a5018460d', id])
   })
 })

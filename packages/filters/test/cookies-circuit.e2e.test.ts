@@ -8,7 +8,10 @@ const plugins = [http, filters]
 describe('SetCookieUpdateFilter', () => {
   test('rules apply in order (reference: CSRF then .*), with previous, flags and removal', async () => {
     const backend = await startBackend((_req, res) => {
-      res.setHeader('Set-Cookie', ['CSRF=abc; Path=/; Max-Age=10', 'session=xyz; HttpOnly; SameSite=Strict'])
+      res.setHeader('Set-Cookie', [
+        'CSRF=abc; Path=/; Max-Age=10',
+        'session=xyz; HttpOnly; SameSite=Strict',
+      ])
       res.end('ok')
     })
     const gw = await startGateway({
@@ -24,7 +27,12 @@ describe('SetCookieUpdateFilter', () => {
                   type: 'SetCookieUpdateFilter',
                   config: {
                     cookies: {
-                      CSRF: { value: 'myValue', secure: '${true}', SameSite: 'none', 'Max-Age': '${integer(previous) + 5}' },
+                      CSRF: {
+                        value: 'myValue',
+                        secure: '${true}',
+                        SameSite: 'none',
+                        'Max-Age': '${integer(previous) + 5}',
+                      },
                       '.*': { SameSite: 'LAX', 'http-only': true, path: '${previous}' },
                     },
                   },
@@ -60,7 +68,15 @@ describe('CircuitBreakerFilter', () => {
               filters: [
                 {
                   type: 'CircuitBreakerFilter',
-                  config: { maxFailures: 2, openDuration: '300 ms', slidingCounter: { size: 10 }, openHandler: { type: 'StaticResponseHandler', config: { status: 503, entity: 'open' } } },
+                  config: {
+                    maxFailures: 2,
+                    openDuration: '300 ms',
+                    slidingCounter: { size: 10 },
+                    openHandler: {
+                      type: 'StaticResponseHandler',
+                      config: { status: 503, entity: 'open' },
+                    },
+                  },
                 },
               ],
               handler: 'ClientHandler',
@@ -69,11 +85,25 @@ describe('CircuitBreakerFilter', () => {
         },
         'b.json': {
           name: 'zz',
-          handler: { type: 'Chain', config: { filters: [{ name: 'B', type: 'CircuitBreakerFilter', config: { maxFailures: 3, openDuration: '1 s', slidingCounter: { size: 2 } } }], handler: 'ClientHandler' } },
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  name: 'B',
+                  type: 'CircuitBreakerFilter',
+                  config: { maxFailures: 3, openDuration: '1 s', slidingCounter: { size: 2 } },
+                },
+              ],
+              handler: 'ClientHandler',
+            },
+          },
         },
       },
     })
-    expect([(await fetch(gw.url('/'))).status, (await fetch(gw.url('/'))).status]).toEqual([502, 502])
+    expect([(await fetch(gw.url('/'))).status, (await fetch(gw.url('/'))).status]).toEqual([
+      502, 502,
+    ])
     const open = await fetch(gw.url('/'))
     expect([open.status, await open.text()]).toEqual([503, 'open'])
     await new Promise((r) => setTimeout(r, 350))

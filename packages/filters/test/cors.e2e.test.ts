@@ -13,8 +13,17 @@ async function gateway(policies: unknown[], failureHandler?: unknown) {
         handler: {
           type: 'Chain',
           config: {
-            filters: [{ name: 'cors', type: 'CorsFilter', config: { policies, ...(failureHandler ? { failureHandler } : {}) } }],
-            handler: { type: 'StaticResponseHandler', config: { status: 200, headers: { 'X-App': ['yes'] }, entity: 'app' } },
+            filters: [
+              {
+                name: 'cors',
+                type: 'CorsFilter',
+                config: { policies, ...(failureHandler ? { failureHandler } : {}) },
+              },
+            ],
+            handler: {
+              type: 'StaticResponseHandler',
+              config: { status: 200, headers: { 'X-App': ['yes'] }, entity: 'app' },
+            },
           },
         },
       },
@@ -33,15 +42,28 @@ const policy = {
 
 const preflight = (origin: string, method: string, headers?: string) => ({
   method: 'OPTIONS',
-  headers: { Origin: origin, 'Access-Control-Request-Method': method, ...(headers ? { 'Access-Control-Request-Headers': headers } : {}) },
+  headers: {
+    Origin: origin,
+    'Access-Control-Request-Method': method,
+    ...(headers ? { 'Access-Control-Request-Headers': headers } : {}),
+  },
 })
 
 describe('CorsFilter preflight', () => {
   test('an accepted origin, method and headers get every Access-Control header, and the app is not called', async () => {
     const gw = await gateway([policy])
-    const res = await fetch(gw.url('/api'), preflight('https://www.example.com', 'PUT', 'x-openam-username, content-type'))
+    const res = await fetch(
+      gw.url('/api'),
+      preflight('https://www.example.com', 'PUT', 'x-openam-username, content-type'),
+    )
     expect(res.status).toBe(200)
-    expect(Object.fromEntries([...res.headers].filter(([k]) => k.startsWith('access-control') || k === 'vary' || k === 'x-app'))).toEqual({
+    expect(
+      Object.fromEntries(
+        [...res.headers].filter(
+          ([k]) => k.startsWith('access-control') || k === 'vary' || k === 'x-app',
+        ),
+      ),
+    ).toEqual({
       'access-control-allow-origin': 'https://www.example.com',
       'access-control-allow-credentials': 'true',
       'access-control-max-age': '600',
@@ -54,8 +76,14 @@ describe('CorsFilter preflight', () => {
 
   test('the default port of an origin matches an origin written without it; a custom port must match', async () => {
     const gw = await gateway([policy])
-    expect((await fetch(gw.url('/'), preflight('https://www.example.com:443', 'GET'))).headers.get('access-control-allow-origin')).toBe('https://www.example.com:443')
-    expect((await fetch(gw.url('/'), preflight('https://example.org:8433', 'GET'))).status).toBe(200)
+    expect(
+      (await fetch(gw.url('/'), preflight('https://www.example.com:443', 'GET'))).headers.get(
+        'access-control-allow-origin',
+      ),
+    ).toBe('https://www.example.com:443')
+    expect((await fetch(gw.url('/'), preflight('https://example.org:8433', 'GET'))).status).toBe(
+      200,
+    )
     expect((await fetch(gw.url('/'), preflight('https://example.org', 'GET'))).status).toBe(403)
   })
 
@@ -66,12 +94,19 @@ describe('CorsFilter preflight', () => {
       expect(res.status).toBe(200)
       expect(res.headers.get('access-control-allow-methods')).toBeNull()
     }
-    expect((await fetch(gw.url('/'), preflight('https://www.example.com', 'MyCustomMethod'))).headers.get('access-control-allow-methods')).toBe('MyCustomMethod')
+    expect(
+      (
+        await fetch(gw.url('/'), preflight('https://www.example.com', 'MyCustomMethod'))
+      ).headers.get('access-control-allow-methods'),
+    ).toBe('MyCustomMethod')
   })
 
   test('one header that is not accepted omits Allow-Headers entirely', async () => {
     const gw = await gateway([policy])
-    const res = await fetch(gw.url('/'), preflight('https://www.example.com', 'GET', 'Content-Type, X-Evil'))
+    const res = await fetch(
+      gw.url('/'),
+      preflight('https://www.example.com', 'GET', 'Content-Type, X-Evil'),
+    )
     expect(res.headers.get('access-control-allow-headers')).toBeNull()
   })
 
@@ -80,7 +115,10 @@ describe('CorsFilter preflight', () => {
     const res = await fetch(refused.url('/'), preflight('https://evil.example.net', 'GET'))
     expect(res.status).toBe(403)
     expect(res.headers.get('access-control-allow-origin')).toBeNull()
-    const handled = await gateway([policy], { type: 'StaticResponseHandler', config: { status: 401, entity: 'origin refused' } })
+    const handled = await gateway([policy], {
+      type: 'StaticResponseHandler',
+      config: { status: 401, entity: 'origin refused' },
+    })
     const h = await fetch(handled.url('/'), preflight('https://evil.example.net', 'GET'))
     expect([h.status, await h.text()]).toEqual([401, 'origin refused'])
     expect((await fetch(refused.url('/'), preflight('not an origin', 'GET'))).status).toBe(403)
@@ -91,7 +129,10 @@ describe('CorsFilter preflight', () => {
       { acceptedOrigins: ['https://first.example.com'], acceptedMethods: ['GET'] },
       { acceptedOrigins: '*', acceptedMethods: '*', acceptedHeaders: '*' },
     ])
-    const any = await fetch(gw.url('/'), preflight('https://anything.example', 'PATCH', 'X-Whatever'))
+    const any = await fetch(
+      gw.url('/'),
+      preflight('https://anything.example', 'PATCH', 'X-Whatever'),
+    )
     expect(any.headers.get('access-control-allow-methods')).toBe('PATCH')
     expect(any.headers.get('access-control-allow-headers')).toBe('X-Whatever')
     expect(any.headers.get('access-control-allow-credentials')).toBeNull()
@@ -117,13 +158,19 @@ describe('CorsFilter actual requests', () => {
     const plain = await fetch(gw.url('/api'))
     expect(await plain.text()).toBe('app')
     expect(plain.headers.get('access-control-allow-origin')).toBeNull()
-    const refused = await fetch(gw.url('/api'), { method: 'POST', body: 'x', headers: { Origin: 'https://evil.example.net' } })
+    const refused = await fetch(gw.url('/api'), {
+      method: 'POST',
+      body: 'x',
+      headers: { Origin: 'https://evil.example.net' },
+    })
     expect(refused.status).toBe(403)
     expect(refused.headers.get('x-app')).toBeNull()
   })
 
   test('a bad accepted origin is a config error naming it', async () => {
-    const gw = await gateway([{ acceptedOrigins: ['https://ok.example.com', 'https://bad.example.com/path'] }])
+    const gw = await gateway([
+      { acceptedOrigins: ['https://ok.example.com', 'https://bad.example.com/path'] },
+    ])
     expect(gw.logs.find((l) => l.msg === 'route not loaded')?.errors).toEqual([
       'config/routes/cors.json#/handler/config/filters/0/config/policies/0/acceptedOrigins/1: CorsFilter "cors": not an origin (scheme://host[:port]): https://bad.example.com/path',
     ])

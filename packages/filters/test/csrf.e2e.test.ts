@@ -12,13 +12,31 @@ async function gateway(extra: Record<string, unknown> = {}) {
     routes: {
       'login.json': {
         condition: "${request.uri.path == '/login'}",
-        handler: { type: 'StaticResponseHandler', config: { status: 200, headers: { 'Set-Cookie': ['openig-jwt-session=fresh-session; Path=/; HttpOnly'] }, entity: 'logged in' } },
+        handler: {
+          type: 'StaticResponseHandler',
+          config: {
+            status: 200,
+            headers: { 'Set-Cookie': ['openig-jwt-session=fresh-session; Path=/; HttpOnly'] },
+            entity: 'logged in',
+          },
+        },
       },
       'app.json': {
         handler: {
           type: 'Chain',
           config: {
-            filters: [{ name: 'CsrfFilter-1', type: 'CsrfFilter', config: { cookieName: 'openig-jwt-session', headerName: 'X-CSRF-Token', excludeSafeMethods: true, ...extra } }],
+            filters: [
+              {
+                name: 'CsrfFilter-1',
+                type: 'CsrfFilter',
+                config: {
+                  cookieName: 'openig-jwt-session',
+                  headerName: 'X-CSRF-Token',
+                  excludeSafeMethods: true,
+                  ...extra,
+                },
+              },
+            ],
             handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'changed' } },
           },
         },
@@ -32,7 +50,10 @@ const session = { Cookie: 'openig-jwt-session=abc.def.ghi' }
 describe('CsrfFilter', () => {
   test('a state-changing request with the session cookie and the right token passes', async () => {
     const gw = await gateway()
-    const res = await fetch(gw.url('/transfer'), { method: 'POST', headers: { ...session, 'X-CSRF-Token': csrfToken('abc.def.ghi') } })
+    const res = await fetch(gw.url('/transfer'), {
+      method: 'POST',
+      headers: { ...session, 'X-CSRF-Token': csrfToken('abc.def.ghi') },
+    })
     expect([res.status, await res.text()]).toEqual([200, 'changed'])
     expect(res.headers.get('x-csrf-token')).toBe(csrfToken('abc.def.ghi'))
   })
@@ -45,7 +66,11 @@ describe('CsrfFilter', () => {
   ] as const)('%s is refused with 403 and the valid token is returned', async ([, headers]) => {
     const gw = await gateway()
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
-      const res = await fetch(gw.url('/transfer'), { method, headers: { ...session, ...headers }, ...(method === 'DELETE' ? {} : { body: 'amount=1000' }) })
+      const res = await fetch(gw.url('/transfer'), {
+        method,
+        headers: { ...session, ...headers },
+        ...(method === 'DELETE' ? {} : { body: 'amount=1000' }),
+      })
       expect(res.status).toBe(403)
       expect(await res.text()).not.toBe('changed')
       expect(res.headers.get('x-csrf-token')).toBe(csrfToken('abc.def.ghi'))
@@ -56,7 +81,10 @@ describe('CsrfFilter', () => {
   test('safe methods are not checked unless excludeSafeMethods is false', async () => {
     const lenient = await gateway()
     expect((await fetch(lenient.url('/page'), { headers: session })).status).toBe(200)
-    const strict = await gateway({ excludeSafeMethods: false, failureHandler: { type: 'StaticResponseHandler', config: { status: 400, entity: 'csrf' } } })
+    const strict = await gateway({
+      excludeSafeMethods: false,
+      failureHandler: { type: 'StaticResponseHandler', config: { status: 400, entity: 'csrf' } },
+    })
     const res = await fetch(strict.url('/page'), { headers: session })
     expect([res.status, await res.text()]).toEqual([400, 'csrf'])
     expect(res.headers.get('x-csrf-token')).toBe(csrfToken('abc.def.ghi'))
@@ -71,7 +99,21 @@ describe('CsrfFilter', () => {
 
   test('the token header name can be changed', async () => {
     const gw = await gateway({ headerName: 'X-Requested-Token' })
-    expect((await fetch(gw.url('/t'), { method: 'POST', headers: { ...session, 'X-CSRF-Token': csrfToken('abc.def.ghi') } })).status).toBe(403)
-    expect((await fetch(gw.url('/t'), { method: 'POST', headers: { ...session, 'X-Requested-Token': csrfToken('abc.def.ghi') } })).status).toBe(200)
+    expect(
+      (
+        await fetch(gw.url('/t'), {
+          method: 'POST',
+          headers: { ...session, 'X-CSRF-Token': csrfToken('abc.def.ghi') },
+        })
+      ).status,
+    ).toBe(403)
+    expect(
+      (
+        await fetch(gw.url('/t'), {
+          method: 'POST',
+          headers: { ...session, 'X-Requested-Token': csrfToken('abc.def.ghi') },
+        })
+      ).status,
+    ).toBe(200)
   })
 })

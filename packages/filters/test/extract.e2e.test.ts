@@ -9,7 +9,9 @@ describe('EntityExtractFilter', () => {
   test('extracts a nonce from the response with a template (reference: WikiNoncePageExtract, lower-case messageType)', async () => {
     const backend = await startBackend((_req, res) => {
       res.setHeader('content-type', 'text/html; charset=UTF-8')
-      res.end('<form><input name="wpLoginToken" type="hidden" value="abc123"/><h1>Log in</h1></form>')
+      res.end(
+        '<form><input name="wpLoginToken" type="hidden" value="abc123"/><h1>Log in</h1></form>',
+      )
     })
     const gw = await startGateway({
       plugins,
@@ -20,7 +22,17 @@ describe('EntityExtractFilter', () => {
             type: 'Chain',
             config: {
               filters: [
-                { type: 'HeaderFilter', config: { messageType: 'response', add: { 'X-Token': ['${attributes.extract.wpLoginToken}'], 'X-Login': ['${attributes.extract.isLoginPage}'], 'X-Missing': ['${attributes.extract.nothing}'] } } },
+                {
+                  type: 'HeaderFilter',
+                  config: {
+                    messageType: 'response',
+                    add: {
+                      'X-Token': ['${attributes.extract.wpLoginToken}'],
+                      'X-Login': ['${attributes.extract.isLoginPage}'],
+                      'X-Missing': ['${attributes.extract.nothing}'],
+                    },
+                  },
+                },
                 {
                   name: 'WikiNoncePageExtract',
                   type: 'EntityExtractFilter',
@@ -28,7 +40,11 @@ describe('EntityExtractFilter', () => {
                     messageType: 'response',
                     target: '${attributes.extract}',
                     bindings: [
-                      { key: 'wpLoginToken', pattern: 'wpLoginToken"\\s.*value="(\\w*)"', template: '$1' },
+                      {
+                        key: 'wpLoginToken',
+                        pattern: 'wpLoginToken"\\s.*value="(\\w*)"',
+                        template: '$1',
+                      },
                       { key: 'isLoginPage', pattern: '<h1>Log in</h1>', template: 'true' },
                       { key: 'nothing', pattern: 'absent' },
                     ],
@@ -57,16 +73,50 @@ describe('EntityExtractFilter', () => {
           handler: {
             type: 'Chain',
             config: {
-              filters: [{ type: 'EntityExtractFilter', config: { messageType: 'REQUEST', target: '${attributes.found}', bindings: [{ key: 'id', pattern: 'id=(\\d+)', template: 'user-$1' }] } }],
-              handler: { type: 'StaticResponseHandler', config: { status: 200, entity: '${attributes.found.id} #{request.entity.string}' } },
+              filters: [
+                {
+                  type: 'EntityExtractFilter',
+                  config: {
+                    messageType: 'REQUEST',
+                    target: '${attributes.found}',
+                    bindings: [{ key: 'id', pattern: 'id=(\\d+)', template: 'user-$1' }],
+                  },
+                },
+              ],
+              handler: {
+                type: 'StaticResponseHandler',
+                config: { status: 200, entity: '${attributes.found.id} #{request.entity.string}' },
+              },
             },
           },
         },
-        'bad.json': { handler: { type: 'Chain', config: { filters: [{ name: 'E', type: 'EntityExtractFilter', config: { messageType: 'REQUEST', target: '${attributes.x}', bindings: [{ key: 'k', pattern: '([' }] } }], handler: 'ClientHandler' } } },
+        'bad.json': {
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  name: 'E',
+                  type: 'EntityExtractFilter',
+                  config: {
+                    messageType: 'REQUEST',
+                    target: '${attributes.x}',
+                    bindings: [{ key: 'k', pattern: '([' }],
+                  },
+                },
+              ],
+              handler: 'ClientHandler',
+            },
+          },
+        },
       },
     })
-    expect(await (await fetch(gw.url('/r'), { method: 'POST', body: 'name=a&id=42' })).text()).toBe('user-42 name=a&id=42')
+    expect(await (await fetch(gw.url('/r'), { method: 'POST', body: 'name=a&id=42' })).text()).toBe(
+      'user-42 name=a&id=42',
+    )
     const errors = gw.logs.find((l) => l.msg === 'route not loaded')?.errors as string[]
-    expect(errors[0]).toMatch(/^config\/routes\/bad\.json#\/handler\/config\/filters\/0\/config\/bindings\/0\/pattern: EntityExtractFilter "E": not a valid pattern: /)
+    expect(errors[0]).toMatch(
+      /^config\/routes\/bad\.json#\/handler\/config\/filters\/0\/config\/bindings\/0\/pattern: EntityExtractFilter "E": not a valid pattern: /,
+    )
   })
 })

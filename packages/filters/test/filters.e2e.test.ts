@@ -25,8 +25,22 @@ describe('HeaderFilter', () => {
             type: 'Chain',
             config: {
               filters: [
-                { name: 'SetCustomHeaders', type: 'HeaderFilter', config: { messageType: 'REQUEST', add: { custom1: ['12345', '6789'], custom2: ['abcd'] } } },
-                { type: 'HeaderFilter', config: { messageType: 'REQUEST', remove: ['X-Remove-Me'], add: { 'X-Method': ['${request.method}', '${attributes.missing}'] } } },
+                {
+                  name: 'SetCustomHeaders',
+                  type: 'HeaderFilter',
+                  config: {
+                    messageType: 'REQUEST',
+                    add: { custom1: ['12345', '6789'], custom2: ['abcd'] },
+                  },
+                },
+                {
+                  type: 'HeaderFilter',
+                  config: {
+                    messageType: 'REQUEST',
+                    remove: ['X-Remove-Me'],
+                    add: { 'X-Method': ['${request.method}', '${attributes.missing}'] },
+                  },
+                },
               ],
               handler: 'ReverseProxyHandler',
             },
@@ -53,7 +67,15 @@ describe('HeaderFilter', () => {
             type: 'Chain',
             config: {
               filters: [
-                { type: 'HeaderFilter', config: { messageType: 'RESPONSE', remove: ['x-app'], replace: { 'content-type': ['text/plain'] }, add: { 'Set-Cookie': ['mysession=12345'] } } },
+                {
+                  type: 'HeaderFilter',
+                  config: {
+                    messageType: 'RESPONSE',
+                    remove: ['x-app'],
+                    replace: { 'content-type': ['text/plain'] },
+                    add: { 'Set-Cookie': ['mysession=12345'] },
+                  },
+                },
               ],
               handler: 'ReverseProxyHandler',
             },
@@ -70,7 +92,17 @@ describe('HeaderFilter', () => {
   test('messageType must be REQUEST or RESPONSE', async () => {
     const gw = await startGateway({
       plugins,
-      routes: { 'bad.json': { handler: { type: 'Chain', config: { filters: [{ name: 'F', type: 'HeaderFilter', config: { messageType: 'BOTH' } }], handler: 'ReverseProxyHandler' } } } },
+      routes: {
+        'bad.json': {
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [{ name: 'F', type: 'HeaderFilter', config: { messageType: 'BOTH' } }],
+              handler: 'ReverseProxyHandler',
+            },
+          },
+        },
+      },
     })
     expect(gw.logs.find((l) => l.msg === 'route not loaded')?.errors).toEqual([
       'config/routes/bad.json#/handler/config/filters/0/config/messageType: HeaderFilter "F": must be one of REQUEST, RESPONSE',
@@ -92,13 +124,27 @@ describe('AssignmentFilter', () => {
                   type: 'AssignmentFilter',
                   config: {
                     onRequest: [
-                      { target: '${attributes.user}', value: "${request.queryParams['username'][0]}" },
+                      {
+                        target: '${attributes.user}',
+                        value: "${request.queryParams['username'][0]}",
+                      },
                       { target: '${attributes.confirmed}', value: '${false}' },
-                      { condition: "${request.method == 'DELETE'}", target: '${attributes.never}', value: 'x' },
+                      {
+                        condition: "${request.method == 'DELETE'}",
+                        target: '${attributes.never}',
+                        value: 'x',
+                      },
                     ],
                     onResponse: [
-                      { condition: '${response.status.code == 200}', target: "${response.headers['X-User']}", value: '${attributes.user}' },
-                      { target: "${response.headers['X-Confirmed']}", value: '${attributes.confirmed}' },
+                      {
+                        condition: '${response.status.code == 200}',
+                        target: "${response.headers['X-User']}",
+                        value: '${attributes.user}',
+                      },
+                      {
+                        target: "${response.headers['X-Confirmed']}",
+                        value: '${attributes.confirmed}',
+                      },
                       { target: "${response.headers['X-Never']}", value: '${attributes.never}' },
                     ],
                   },
@@ -124,14 +170,30 @@ describe('AssignmentFilter', () => {
           handler: {
             type: 'Chain',
             config: {
-              filters: [{ type: 'AssignmentFilter', config: { onResponse: [{ target: "${response.headers['X-Answer']}", value: "#{request.entity.json['answer']}" }] } }],
+              filters: [
+                {
+                  type: 'AssignmentFilter',
+                  config: {
+                    onResponse: [
+                      {
+                        target: "${response.headers['X-Answer']}",
+                        value: "#{request.entity.json['answer']}",
+                      },
+                    ],
+                  },
+                },
+              ],
               handler: { type: 'StaticResponseHandler', config: { status: 200 } },
             },
           },
         },
       },
     })
-    const res = await fetch(gw.url('/'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"answer":42}' })
+    const res = await fetch(gw.url('/'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"answer":42}',
+    })
     expect(res.headers.get('x-answer')).toBe('42')
   })
 
@@ -140,7 +202,19 @@ describe('AssignmentFilter', () => {
       plugins,
       routes: {
         'bad.json': {
-          handler: { type: 'Chain', config: { filters: [{ name: 'A', type: 'AssignmentFilter', config: { onRequest: [{ target: 'plain text', value: 'x' }] } }], handler: 'ReverseProxyHandler' } },
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  name: 'A',
+                  type: 'AssignmentFilter',
+                  config: { onRequest: [{ target: 'plain text', value: 'x' }] },
+                },
+              ],
+              handler: 'ReverseProxyHandler',
+            },
+          },
         },
       },
     })

@@ -9,7 +9,9 @@ function echo() {
   return startBackend((req, res) => {
     let body = ''
     req.on('data', (c: Buffer) => (body += c.toString()))
-    req.on('end', () => res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body })))
+    req.on('end', () =>
+      res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body })),
+    )
   })
 }
 
@@ -41,7 +43,12 @@ describe('StaticRequestFilter', () => {
       },
     })
     const res = await fetch(gw.url('/anything?x=1'), { headers: { 'X-Pass': 'pass word' } })
-    const seen = (await res.json()) as { method: string; url: string; headers: Record<string, string>; body: string }
+    const seen = (await res.json()) as {
+      method: string
+      url: string
+      headers: Record<string, string>
+      body: string
+    }
     expect(seen.method).toBe('POST')
     expect(seen.url).toBe('/login')
     expect(seen.headers['x-original-path']).toBe('/anything')
@@ -56,16 +63,46 @@ describe('StaticRequestFilter', () => {
       routes: {
         'g.json': {
           condition: "${request.uri.path == '/g'}",
-          handler: { type: 'Chain', config: { filters: [{ type: 'StaticRequestFilter', config: { method: 'GET', uri: `${backend.url}/search?a=1`, form: { q: ['x y'] } } }], handler: 'ClientHandler' } },
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'StaticRequestFilter',
+                  config: { method: 'GET', uri: `${backend.url}/search?a=1`, form: { q: ['x y'] } },
+                },
+              ],
+              handler: 'ClientHandler',
+            },
+          },
         },
         'p.json': {
           condition: "${request.uri.path == '/p'}",
-          handler: { type: 'Chain', config: { filters: [{ type: 'StaticRequestFilter', config: { method: 'PUT', uri: `${backend.url}/doc`, entity: '{"m":"${request.method}"}' } }], handler: 'ClientHandler' } },
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'StaticRequestFilter',
+                  config: {
+                    method: 'PUT',
+                    uri: `${backend.url}/doc`,
+                    entity: '{"m":"${request.method}"}',
+                  },
+                },
+              ],
+              handler: 'ClientHandler',
+            },
+          },
         },
       },
     })
-    expect(((await (await fetch(gw.url('/g'))).json()) as { url: string }).url).toBe('/search?a=1&q=x+y')
-    expect(((await (await fetch(gw.url('/p'))).json()) as { body: string }).body).toBe('{"m":"GET"}')
+    expect(((await (await fetch(gw.url('/g'))).json()) as { url: string }).url).toBe(
+      '/search?a=1&q=x+y',
+    )
+    expect(((await (await fetch(gw.url('/p'))).json()) as { body: string }).body).toBe(
+      '{"m":"GET"}',
+    )
   })
 })
 
@@ -73,21 +110,48 @@ describe('LocationHeaderFilter', () => {
   test('rewrites a redirect to the application so that it points at the gateway; other locations stay', async () => {
     const backend = await startBackend((req, res) => {
       const external = req.url === '/away'
-      res.writeHead(302, { Location: external ? 'https://elsewhere.example.com/x' : `http://127.0.0.1:${(req.socket.localPort ?? 0)}/app/next?y=2` })
+      res.writeHead(302, {
+        Location: external
+          ? 'https://elsewhere.example.com/x'
+          : `http://127.0.0.1:${req.socket.localPort ?? 0}/app/next?y=2`,
+      })
       res.end()
     })
     const gw = await startGateway({
       plugins,
       routes: {
-        'l.json': { condition: "${request.uri.path != '/base'}", baseURI: backend.url, handler: { type: 'Chain', config: { filters: [{ type: 'LocationHeaderFilter' }], handler: 'ReverseProxyHandler' } } },
-        'm.json': { condition: "${request.uri.path == '/base'}", baseURI: backend.url, handler: { type: 'Chain', config: { filters: [{ type: 'RedirectFilter', config: { baseURI: 'https://ig.example.com:8443' } }], handler: 'ReverseProxyHandler' } } },
+        'l.json': {
+          condition: "${request.uri.path != '/base'}",
+          baseURI: backend.url,
+          handler: {
+            type: 'Chain',
+            config: { filters: [{ type: 'LocationHeaderFilter' }], handler: 'ReverseProxyHandler' },
+          },
+        },
+        'm.json': {
+          condition: "${request.uri.path == '/base'}",
+          baseURI: backend.url,
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                { type: 'RedirectFilter', config: { baseURI: 'https://ig.example.com:8443' } },
+              ],
+              handler: 'ReverseProxyHandler',
+            },
+          },
+        },
       },
     })
     const port = new URL(gw.url('/')).port
     const res = await fetch(gw.url('/start'), { redirect: 'manual' })
     expect(res.headers.get('location')).toBe(`http://127.0.0.1:${port}/app/next?y=2`)
-    expect((await fetch(gw.url('/away'), { redirect: 'manual' })).headers.get('location')).toBe('https://elsewhere.example.com/x')
-    expect((await fetch(gw.url('/base'), { redirect: 'manual' })).headers.get('location')).toBe('https://ig.example.com:8443/app/next?y=2')
+    expect((await fetch(gw.url('/away'), { redirect: 'manual' })).headers.get('location')).toBe(
+      'https://elsewhere.example.com/x',
+    )
+    expect((await fetch(gw.url('/base'), { redirect: 'manual' })).headers.get('location')).toBe(
+      'https://ig.example.com:8443/app/next?y=2',
+    )
   })
 })
 
@@ -110,14 +174,27 @@ describe('ForwardedRequestFilter', () => {
                   },
                 },
               ],
-              handler: { type: 'StaticResponseHandler', config: { status: 200, entity: '${request.uri}' } },
+              handler: {
+                type: 'StaticResponseHandler',
+                config: { status: 200, entity: '${request.uri}' },
+              },
             },
           },
         },
-        'bad.json': { handler: { type: 'Chain', config: { filters: [{ name: 'F', type: 'ForwardedRequestFilter', config: {} }], handler: 'ClientHandler' } } },
+        'bad.json': {
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [{ name: 'F', type: 'ForwardedRequestFilter', config: {} }],
+              handler: 'ClientHandler',
+            },
+          },
+        },
       },
     })
-    const res = await fetch(gw.url('/p?q=1'), { headers: { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Port': '8443' } })
+    const res = await fetch(gw.url('/p?q=1'), {
+      headers: { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Port': '8443' },
+    })
     expect(await res.text()).toBe('https://127.0.0.1:8443/p?q=1')
     expect(gw.logs.find((l) => l.msg === 'route not loaded')?.errors).toEqual([
       'config/routes/bad.json#/handler/config/filters/0/config: ForwardedRequestFilter "F": at least one of scheme, host or port is required',

@@ -5,7 +5,10 @@ import filters from '../src/index.js'
 
 const plugins = [http, filters]
 
-async function rewrite(mappings: Record<string, string>, location?: (url: string, port: number) => string) {
+async function rewrite(
+  mappings: Record<string, string>,
+  location?: (url: string, port: number) => string,
+) {
   const backend = await startBackend((req, res) => {
     if (location) res.setHeader('Location', location(req.url ?? '', Number(req.socket.localPort)))
     res.statusCode = location ? 302 : 200
@@ -13,7 +16,18 @@ async function rewrite(mappings: Record<string, string>, location?: (url: string
   })
   const gw = await startGateway({
     plugins,
-    routes: { 'r.json': { baseURI: backend.url, handler: { type: 'Chain', config: { filters: [{ name: 'R', type: 'UriPathRewriteFilter', config: { mappings } }], handler: 'ReverseProxyHandler' } } } },
+    routes: {
+      'r.json': {
+        baseURI: backend.url,
+        handler: {
+          type: 'Chain',
+          config: {
+            filters: [{ name: 'R', type: 'UriPathRewriteFilter', config: { mappings } }],
+            handler: 'ReverseProxyHandler',
+          },
+        },
+      },
+    },
   })
   return { gw, backend }
 }
@@ -34,11 +48,23 @@ describe('UriPathRewriteFilter', () => {
   })
 
   test('maps Location back when it is relative or points at the application', async () => {
-    const { gw, backend } = await rewrite({ '/app': '/internal' }, (url, port) => (url.endsWith('abs') ? `http://127.0.0.1:${port}/internal/next` : url.endsWith('other') ? 'https://elsewhere.example/internal/x' : '/internal/relative?q=1'))
+    const { gw, backend } = await rewrite({ '/app': '/internal' }, (url, port) =>
+      url.endsWith('abs')
+        ? `http://127.0.0.1:${port}/internal/next`
+        : url.endsWith('other')
+          ? 'https://elsewhere.example/internal/x'
+          : '/internal/relative?q=1',
+    )
     void backend
-    expect((await fetch(gw.url('/app/rel'), { redirect: 'manual' })).headers.get('location')).toBe('/app/relative?q=1')
-    expect((await fetch(gw.url('/app/abs'), { redirect: 'manual' })).headers.get('location')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/app\/next$/)
-    expect((await fetch(gw.url('/app/other'), { redirect: 'manual' })).headers.get('location')).toBe('https://elsewhere.example/internal/x')
+    expect((await fetch(gw.url('/app/rel'), { redirect: 'manual' })).headers.get('location')).toBe(
+      '/app/relative?q=1',
+    )
+    expect(
+      (await fetch(gw.url('/app/abs'), { redirect: 'manual' })).headers.get('location'),
+    ).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/app\/next$/)
+    expect(
+      (await fetch(gw.url('/app/other'), { redirect: 'manual' })).headers.get('location'),
+    ).toBe('https://elsewhere.example/internal/x')
   })
 
   test('a mapping without fromPath or toPath is a config error', async () => {

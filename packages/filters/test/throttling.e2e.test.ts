@@ -5,14 +5,26 @@ import filters from '../src/index.js'
 
 const plugins = [http, filters]
 const route = (filter: unknown) => ({
-  handler: { type: 'Chain', config: { filters: [filter], handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'ok' } } } },
+  handler: {
+    type: 'Chain',
+    config: {
+      filters: [filter],
+      handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'ok' } },
+    },
+  },
 })
 
 describe('ThrottlingFilter', () => {
   test('simple throttling (reference: 6 requests / 10 s): the 7th request gets 429 and Retry-After', async () => {
     const gw = await startGateway({
       plugins,
-      routes: { 't.json': route({ type: 'ThrottlingFilter', name: 'ThrottlingFilter-1', config: { requestGroupingPolicy: '', rate: { numberOfRequests: 6, duration: '10 s' } } }) },
+      routes: {
+        't.json': route({
+          type: 'ThrottlingFilter',
+          name: 'ThrottlingFilter-1',
+          config: { requestGroupingPolicy: '', rate: { numberOfRequests: 6, duration: '10 s' } },
+        }),
+      },
     })
     const statuses = []
     for (let i = 0; i < 7; i++) statuses.push((await fetch(gw.url('/'))).status)
@@ -26,9 +38,21 @@ describe('ThrottlingFilter', () => {
   test('partitions by requestGroupingPolicy; concurrent requests never exceed the rate', async () => {
     const gw = await startGateway({
       plugins,
-      routes: { 't.json': route({ type: 'ThrottlingFilter', config: { requestGroupingPolicy: "${request.headers['X-Client'][0]}", rate: { numberOfRequests: 5, duration: '1 minute' } } }) },
+      routes: {
+        't.json': route({
+          type: 'ThrottlingFilter',
+          config: {
+            requestGroupingPolicy: "${request.headers['X-Client'][0]}",
+            rate: { numberOfRequests: 5, duration: '1 minute' },
+          },
+        }),
+      },
     })
-    const burst = await Promise.all(Array.from({ length: 20 }, () => fetch(gw.url('/'), { headers: { 'X-Client': 'alice' } }).then((r) => r.status)))
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        fetch(gw.url('/'), { headers: { 'X-Client': 'alice' } }).then((r) => r.status),
+      ),
+    )
     expect(burst.filter((s) => s === 200)).toHaveLength(5)
     expect(burst.filter((s) => s === 429)).toHaveLength(15)
     expect((await fetch(gw.url('/'), { headers: { 'X-Client': 'bob' } })).status).toBe(200)
@@ -50,7 +74,10 @@ describe('ThrottlingFilter', () => {
                   type: 'MappedThrottlingPolicy',
                   config: {
                     throttlingRateMapper: "${request.headers['X-Tier'][0]}",
-                    throttlingRatesMapping: { gold: { numberOfRequests: 3, duration: '1 minute' }, silver: { numberOfRequests: 1, duration: '1 minute' } },
+                    throttlingRatesMapping: {
+                      gold: { numberOfRequests: 3, duration: '1 minute' },
+                      silver: { numberOfRequests: 1, duration: '1 minute' },
+                    },
                     defaultRate: { numberOfRequests: 2, duration: '1 minute' },
                   },
                 },
@@ -64,7 +91,10 @@ describe('ThrottlingFilter', () => {
     const count = async (user: string, tier?: string) => {
       let ok = 0
       for (let i = 0; i < 5; i++) {
-        const headers: Record<string, string> = { 'X-User': user, ...(tier ? { 'X-Tier': tier } : {}) }
+        const headers: Record<string, string> = {
+          'X-User': user,
+          ...(tier ? { 'X-Tier': tier } : {}),
+        }
         if ((await fetch(gw.url('/'), { headers })).status === 200) ok++
       }
       return ok
@@ -78,12 +108,22 @@ describe('ThrottlingFilter', () => {
     const gw = await startGateway({
       plugins,
       routes: {
-        'a.json': route({ name: 'T', type: 'ThrottlingFilter', config: { rate: { numberOfRequests: 1, duration: '3 nanoseconds' } } }),
+        'a.json': route({
+          name: 'T',
+          type: 'ThrottlingFilter',
+          config: { rate: { numberOfRequests: 1, duration: '3 nanoseconds' } },
+        }),
         'b.json': route({ name: 'T', type: 'ThrottlingFilter', config: {} }),
-        'c.json': route({ name: 'T', type: 'ThrottlingFilter', config: { rate: { numberOfRequests: 1, duration: '1 s' }, cleaningInterval: '2 days' } }),
+        'c.json': route({
+          name: 'T',
+          type: 'ThrottlingFilter',
+          config: { rate: { numberOfRequests: 1, duration: '1 s' }, cleaningInterval: '2 days' },
+        }),
       },
     })
-    const errors = gw.logs.filter((l) => l.msg === 'route not loaded').flatMap((l) => l.errors as string[])
+    const errors = gw.logs
+      .filter((l) => l.msg === 'route not loaded')
+      .flatMap((l) => l.errors as string[])
     expect(errors.sort()).toEqual([
       'config/routes/a.json#/handler/config/filters/0/config/rate: ThrottlingFilter "T": the duration of a throttling rate must be at least 1 ms: 3 nanoseconds',
       'config/routes/b.json#/handler/config/filters/0/config: ThrottlingFilter "T": rate or throttlingRatePolicy is required',

@@ -11,7 +11,12 @@ describe('ClientHandler and ReverseProxyHandler failure modes', () => {
     const backend = await startBackend(() => {}) // never answers
     const gw = await startGateway({
       plugins,
-      routes: { 'slow.json': { baseURI: backend.url, handler: { type: 'ReverseProxyHandler', config: { soTimeout: '300 ms' } } } },
+      routes: {
+        'slow.json': {
+          baseURI: backend.url,
+          handler: { type: 'ReverseProxyHandler', config: { soTimeout: '300 ms' } },
+        },
+      },
     })
     const started = Date.now()
     const res = await fetch(gw.url('/'))
@@ -27,7 +32,10 @@ describe('ClientHandler and ReverseProxyHandler failure modes', () => {
       res.write(Buffer.alloc(1000))
       setImmediate(() => res.socket?.destroy())
     })
-    const gw = await startGateway({ plugins, routes: { 'reset.json': { baseURI: backend.url, handler: 'ReverseProxyHandler' } } })
+    const gw = await startGateway({
+      plugins,
+      routes: { 'reset.json': { baseURI: backend.url, handler: 'ReverseProxyHandler' } },
+    })
     const res = await fetch(gw.url('/reset'))
     expect(res.status).toBe(200)
     await expect(res.arrayBuffer()).rejects.toThrow()
@@ -41,16 +49,25 @@ describe('ClientHandler and ReverseProxyHandler failure modes', () => {
       res.setHeader('x-app', 'a')
       res.end('ok')
     })
-    const gw = await startGateway({ plugins, routes: { 'h.json': { baseURI: backend.url, handler: 'ReverseProxyHandler' } } })
-    // fetch refuses to send Connection: node's client sends what it is told
-    const res = await new Promise<{ headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
-      const req = httpRequest(gw.url('/'), { headers: { 'x-custom': '1', connection: 'x-drop', 'x-drop': 'gone', te: 'trailers' } }, (r) => {
-        r.resume()
-        r.on('end', () => resolve({ headers: r.headers }))
-      })
-      req.on('error', reject)
-      req.end()
+    const gw = await startGateway({
+      plugins,
+      routes: { 'h.json': { baseURI: backend.url, handler: 'ReverseProxyHandler' } },
     })
+    // fetch refuses to send Connection: node's client sends what it is told
+    const res = await new Promise<{ headers: Record<string, string | string[] | undefined> }>(
+      (resolve, reject) => {
+        const req = httpRequest(
+          gw.url('/'),
+          { headers: { 'x-custom': '1', connection: 'x-drop', 'x-drop': 'gone', te: 'trailers' } },
+          (r) => {
+            r.resume()
+            r.on('end', () => resolve({ headers: r.headers }))
+          },
+        )
+        req.on('error', reject)
+        req.end()
+      },
+    )
     const seen = JSON.parse(res.headers['x-seen'] as string) as Record<string, string>
     expect(seen['x-custom']).toBe('1')
     expect(seen['x-drop']).toBeUndefined()
@@ -60,7 +77,10 @@ describe('ClientHandler and ReverseProxyHandler failure modes', () => {
   })
 
   test('large request headers within maxTotalHeadersSize pass intact', async () => {
-    const backend = await startBackend((req, res) => res.end(String(req.headers['x-big']?.length)), { maxHeaderSize: 65536 })
+    const backend = await startBackend(
+      (req, res) => res.end(String(req.headers['x-big']?.length)),
+      { maxHeaderSize: 65536 },
+    )
     const gw = await startGateway({
       plugins,
       adminJson: { connectors: [{ port: 0, host: '127.0.0.1', maxTotalHeadersSize: 65536 }] },
@@ -76,7 +96,10 @@ describe('ClientHandler and ReverseProxyHandler failure modes', () => {
       req.on('data', (c: Buffer) => (size += c.length))
       req.on('end', () => res.end(`${req.headers['transfer-encoding']} ${size}`))
     })
-    const gw = await startGateway({ plugins, routes: { 'c.json': { baseURI: backend.url, handler: 'ReverseProxyHandler' } } })
+    const gw = await startGateway({
+      plugins,
+      routes: { 'c.json': { baseURI: backend.url, handler: 'ReverseProxyHandler' } },
+    })
     const text = await new Promise<string>((resolve, reject) => {
       const req = httpRequest(gw.url('/'), { method: 'POST' }, (res) => {
         let body = ''
@@ -115,7 +138,10 @@ describe('ProxyOptions', () => {
       routes: {
         'p.json': {
           baseURI: backend.url,
-          handler: { type: 'ClientHandler', config: { proxyOptions: { type: 'SystemProxyOptions' } } },
+          handler: {
+            type: 'ClientHandler',
+            config: { proxyOptions: { type: 'SystemProxyOptions' } },
+          },
         },
       },
     })
@@ -128,7 +154,12 @@ describe('ProxyOptions', () => {
     const gw = await startGateway({
       plugins,
       systemProperties: { 'http.proxyHost': '127.0.0.1', 'http.proxyPort': '9' },
-      routes: { 'p.json': { baseURI: backend.url, handler: { type: 'ClientHandler', config: { proxyOptions: 'ProxyOptions' } } } },
+      routes: {
+        'p.json': {
+          baseURI: backend.url,
+          handler: { type: 'ClientHandler', config: { proxyOptions: 'ProxyOptions' } },
+        },
+      },
     })
     expect(await (await fetch(gw.url('/x'))).text()).toBe('direct /x')
   })
@@ -151,7 +182,12 @@ describe('retries and circuit breaker', () => {
       routes: {
         'r.json': {
           baseURI: backend.url,
-          handler: { type: 'ClientHandler', config: { retries: { condition: '${response.status.code == 503}', count: 5, delay: '10 ms' } } },
+          handler: {
+            type: 'ClientHandler',
+            config: {
+              retries: { condition: '${response.status.code == 503}', count: 5, delay: '10 ms' },
+            },
+          },
         },
       },
     })
@@ -167,7 +203,12 @@ describe('retries and circuit breaker', () => {
     await backend.close()
     const gw = await startGateway({
       plugins,
-      routes: { 'r.json': { baseURI: url, handler: { type: 'ClientHandler', config: { retries: { count: 2, delay: '10 ms' } } } } },
+      routes: {
+        'r.json': {
+          baseURI: url,
+          handler: { type: 'ClientHandler', config: { retries: { count: 2, delay: '10 ms' } } },
+        },
+      },
     })
     expect((await fetch(gw.url('/'))).status).toBe(502)
     expect(gw.logs.find((l) => l.msg === 'all retries failed')).toMatchObject({ attempts: 3 })
@@ -189,7 +230,10 @@ describe('retries and circuit breaker', () => {
                 maxFailures: 2,
                 openDuration: '300 ms',
                 slidingCounter: { size: 5 },
-                openHandler: { type: 'StaticResponseHandler', config: { status: 503, entity: 'circuit open' } },
+                openHandler: {
+                  type: 'StaticResponseHandler',
+                  config: { status: 503, entity: 'circuit open' },
+                },
               },
             },
           },
@@ -208,7 +252,17 @@ describe('retries and circuit breaker', () => {
   test('slidingCounter.size must be greater than maxFailures', async () => {
     const gw = await startGateway({
       plugins,
-      routes: { 'bad.json': { handler: { name: 'C', type: 'ClientHandler', config: { circuitBreaker: { maxFailures: 5, openDuration: '1 s', slidingCounter: { size: 5 } } } } } },
+      routes: {
+        'bad.json': {
+          handler: {
+            name: 'C',
+            type: 'ClientHandler',
+            config: {
+              circuitBreaker: { maxFailures: 5, openDuration: '1 s', slidingCounter: { size: 5 } },
+            },
+          },
+        },
+      },
     })
     expect(gw.logs.find((l) => l.msg === 'route not loaded')?.errors).toEqual([
       'config/routes/bad.json#/handler/config: ClientHandler "C": circuitBreaker.slidingCounter.size must be greater than maxFailures',

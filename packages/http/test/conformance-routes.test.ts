@@ -7,9 +7,13 @@ import http from '../src/index.js'
 import { loadRoute } from '../src/router/route.js'
 
 // The route and config.json documents of OpenIG's guides, with the types each uses (index.json).
-const sharedDir = process.env.POSTERN_SHARED_DIR ?? new URL('../../../../shared/', import.meta.url).pathname
+const sharedDir =
+  process.env.POSTERN_SHARED_DIR ?? new URL('../../../../shared/', import.meta.url).pathname
 const base = join(sharedDir, 'conformance/openig-routes')
-const index = JSON.parse(readFileSync(join(base, 'index.json'), 'utf8')) as { file: string; types: string[] }[]
+const index = JSON.parse(readFileSync(join(base, 'index.json'), 'utf8')) as {
+  file: string
+  types: string[]
+}[]
 const docs = index.filter((e) => e.file.startsWith('docs/'))
 
 // Documents that use what IG itself no longer has: they must fail, with this error.
@@ -28,7 +32,13 @@ describe('OpenIG guide route documents', async () => {
   test.for(docs)('$file', async ({ file, types }) => {
     const json = JSON.parse(readFileSync(join(base, file), 'utf8')) as unknown
     const missing = types.filter((t) => isHeapType(t) && !registry.has(t))
-    const load = loadRoute({ id: file, source: file, json, parent: gw.gateway.heap, logger: memoryLogger() })
+    const load = loadRoute({
+      id: file,
+      source: file,
+      json,
+      parent: gw.gateway.heap,
+      logger: memoryLogger(),
+    })
     const reason = outdated[file]
     if (reason) return void (await expect(load).rejects.toThrow(reason))
     let errors: string[] | undefined

@@ -13,19 +13,40 @@ describe('CaptureDecorator', () => {
     const gw = await startGateway({
       plugins,
       configJson: {
-        heap: [{ name: 'capture', type: 'CaptureDecorator', config: { captureEntity: true, masks: { headers: ['X-OpenAM-.*'], mask: '###' } } }],
+        heap: [
+          {
+            name: 'capture',
+            type: 'CaptureDecorator',
+            config: { captureEntity: true, masks: { headers: ['X-OpenAM-.*'], mask: '###' } },
+          },
+        ],
         handler: { type: 'Router', name: '_router' },
       },
-      routes: { 'cap.json': { name: 'cap', capture: 'all', baseURI: backend.url, handler: 'ReverseProxyHandler' } },
+      routes: {
+        'cap.json': {
+          name: 'cap',
+          capture: 'all',
+          baseURI: backend.url,
+          handler: 'ReverseProxyHandler',
+        },
+      },
     })
-    const res = await fetch(gw.url('/who'), { method: 'POST', headers: { 'X-OpenAM-Password': 'secret', 'content-type': 'text/plain' }, body: 'hello' })
+    const res = await fetch(gw.url('/who'), {
+      method: 'POST',
+      headers: { 'X-OpenAM-Password': 'secret', 'content-type': 'text/plain' },
+      body: 'hello',
+    })
     expect(await res.json()).toEqual({ user: 'bjensen' })
     const captured = gw.logs.filter((l) => l.msg === 'capture')
     expect(captured.map((l) => [l.point, l.route])).toEqual([
       ['request', 'cap'],
       ['response', 'cap'],
     ])
-    expect(captured[0]).toMatchObject({ method: 'POST', entity: 'hello', headers: { 'X-OpenAM-Password': ['###'] } })
+    expect(captured[0]).toMatchObject({
+      method: 'POST',
+      entity: 'hello',
+      headers: { 'X-OpenAM-Password': ['###'] },
+    })
     expect(captured[1]).toMatchObject({ status: 200, entity: '{"user":"bjensen"}' })
   })
 
@@ -38,16 +59,28 @@ describe('CaptureDecorator', () => {
           handler: {
             type: 'Chain',
             config: {
-              filters: [{ type: 'ChainOfFilters', capture: ['filtered_request', 'FILTERED_RESPONSE'], config: { filters: [] } }],
+              filters: [
+                {
+                  type: 'ChainOfFilters',
+                  capture: ['filtered_request', 'FILTERED_RESPONSE'],
+                  config: { filters: [] },
+                },
+              ],
               handler: { type: 'StaticResponseHandler', capture: 'none', config: { status: 204 } },
             },
           },
         },
-        'b.json': { capture: 'sometimes', handler: { type: 'StaticResponseHandler', config: { status: 200 } } },
+        'b.json': {
+          capture: 'sometimes',
+          handler: { type: 'StaticResponseHandler', config: { status: 200 } },
+        },
       },
     })
     expect((await fetch(gw.url('/a'))).status).toBe(204)
-    expect(gw.logs.filter((l) => l.msg === 'capture').map((l) => l.point)).toEqual(['filtered_request', 'filtered_response'])
+    expect(gw.logs.filter((l) => l.msg === 'capture').map((l) => l.point)).toEqual([
+      'filtered_request',
+      'filtered_response',
+    ])
     const failed = gw.logs.find((l) => l.msg === 'route not loaded')
     expect(failed?.errors).toEqual([
       'config/routes/b.json#/capture: Route "b": unknown capture point sometimes: use all, none, request, filtered_request, response, filtered_response',
@@ -60,13 +93,24 @@ describe('TimerDecorator', () => {
     const gw = await startGateway({
       plugins,
       routes: {
-        't.json': { name: 'timed', condition: "${request.uri.path == '/t'}", timer: true, handler: { type: 'StaticResponseHandler', config: { status: 200 } } },
-        'u.json': { name: 'untimed', timer: false, handler: { type: 'StaticResponseHandler', config: { status: 200 } } },
+        't.json': {
+          name: 'timed',
+          condition: "${request.uri.path == '/t'}",
+          timer: true,
+          handler: { type: 'StaticResponseHandler', config: { status: 200 } },
+        },
+        'u.json': {
+          name: 'untimed',
+          timer: false,
+          handler: { type: 'StaticResponseHandler', config: { status: 200 } },
+        },
       },
     })
     await fetch(gw.url('/t'))
     await fetch(gw.url('/u'))
-    const timed = gw.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Elapsed time: '))
+    const timed = gw.logs.filter(
+      (l) => typeof l.msg === 'string' && l.msg.startsWith('Elapsed time: '),
+    )
     expect(timed).toHaveLength(1)
     expect(timed[0]).toMatchObject({ route: 'timed', unit: 'ms' })
     expect(timed[0]!.msg).toMatch(/^Elapsed time: \d+ ms$/)
@@ -79,9 +123,15 @@ describe('BaseUriDecorator', () => {
     const gw = await startGateway({
       plugins,
       routes: {
-        'r.json': { properties: { app: backend.url }, baseURI: '${app}', handler: 'ReverseProxyHandler' },
+        'r.json': {
+          properties: { app: backend.url },
+          baseURI: '${app}',
+          handler: 'ReverseProxyHandler',
+        },
       },
     })
-    expect(await (await fetch(gw.url('/deep/path?x=1'))).text()).toBe(`127.0.0.1:${backend.port} /deep/path?x=1`)
+    expect(await (await fetch(gw.url('/deep/path?x=1'))).text()).toBe(
+      `127.0.0.1:${backend.port} /deep/path?x=1`,
+    )
   })
 })

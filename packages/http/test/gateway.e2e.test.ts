@@ -5,7 +5,11 @@ import http from '../src/index.js'
 
 const plugins = [http]
 
-async function poll<T>(fn: () => Promise<T>, accept: (v: T) => boolean, deadlineMs = 10_000): Promise<T> {
+async function poll<T>(
+  fn: () => Promise<T>,
+  accept: (v: T) => boolean,
+  deadlineMs = 10_000,
+): Promise<T> {
   const end = Date.now() + deadlineMs
   for (;;) {
     const value = await fn()
@@ -32,7 +36,10 @@ describe('the default configuration', () => {
     expect((await fetch(gw.url('/openig/ping'))).status).toBe(200)
     const info = await fetch(gw.url('/openig/api/info'))
     expect(info.status).toBe(200)
-    expect(await info.json()).toMatchObject({ product: 'Postern', plugins: [{ name: '@postern/http' }] })
+    expect(await info.json()).toMatchObject({
+      product: 'Postern',
+      plugins: [{ name: '@postern/http' }],
+    })
     expect((await fetch(gw.url('/openig/unknown'))).status).toBe(404)
   })
 })
@@ -85,27 +92,55 @@ describe('routes', () => {
     const gw = await startGateway({
       plugins,
       routes: {
-        'good.json': { handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'good' } } },
-        'bad.json': { condition: "${find(request.uri.path, '^/bad')}", handler: { type: 'StaticResponseHandler', name: 'Oops', config: { status: 'twelve' } } },
+        'good.json': {
+          handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'good' } },
+        },
+        'bad.json': {
+          condition: "${find(request.uri.path, '^/bad')}",
+          handler: { type: 'StaticResponseHandler', name: 'Oops', config: { status: 'twelve' } },
+        },
         'worse.json': '{ not json',
       },
     })
     expect(await (await fetch(gw.url('/bad'))).text()).toBe('good')
     const errors = gw.logs.filter((l) => l.msg === 'route not loaded')
-    expect(errors.map((e) => e.errors)).toContainEqual(['config/routes/bad.json#/handler/config/status: StaticResponseHandler "Oops": must be integer'])
-    expect(gw.logs.find((l) => l.msg === 'route not loaded: invalid JSON')?.source).toBe('config/routes/worse.json')
+    expect(errors.map((e) => e.errors)).toContainEqual([
+      'config/routes/bad.json#/handler/config/status: StaticResponseHandler "Oops": must be integer',
+    ])
+    expect(gw.logs.find((l) => l.msg === 'route not loaded: invalid JSON')?.source).toBe(
+      'config/routes/worse.json',
+    )
   })
 
   test('hot reload: added, changed and removed files take effect within a scan', async () => {
     const gw = await startGateway({ plugins, env: { IG_ROUTER_SCAN_INTERVAL: '50 ms' } })
     const text = (path: string) => fetch(gw.url(path)).then((r) => r.text())
-    gw.writeRoute('r.json', { handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'v1' } } })
-    expect(await poll(() => text('/x'), (t) => t === 'v1')).toBe('v1')
-    gw.writeRoute('r.json', { handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'v2' } } })
-    expect(await poll(() => text('/x'), (t) => t === 'v2')).toBe('v2')
+    gw.writeRoute('r.json', {
+      handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'v1' } },
+    })
+    expect(
+      await poll(
+        () => text('/x'),
+        (t) => t === 'v1',
+      ),
+    ).toBe('v1')
+    gw.writeRoute('r.json', {
+      handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'v2' } },
+    })
+    expect(
+      await poll(
+        () => text('/x'),
+        (t) => t === 'v2',
+      ),
+    ).toBe('v2')
     const { rmSync } = await import('node:fs')
     rmSync(`${gw.dir}/config/routes/r.json`)
-    expect(await poll(() => fetch(gw.url('/x')).then((r) => r.status), (s) => s === 404)).toBe(404)
+    expect(
+      await poll(
+        () => fetch(gw.url('/x')).then((r) => r.status),
+        (s) => s === 404,
+      ),
+    ).toBe(404)
   })
 })
 
@@ -132,7 +167,9 @@ describe('proxying', () => {
     const upload = randomBytes(5 * 1024 * 1024)
     const res = await fetch(gw.url('/app/a%20b?x=1&y=%2F'), { method: 'POST', body: upload })
     expect(res.status).toBe(200)
-    expect(res.headers.get('x-received')).toBe(`${upload.length}:${createHash('sha256').update(upload).digest('hex')}`)
+    expect(res.headers.get('x-received')).toBe(
+      `${upload.length}:${createHash('sha256').update(upload).digest('hex')}`,
+    )
     expect(res.headers.get('x-path')).toBe('/app/a%20b?x=1&y=%2F')
     expect(res.headers.get('x-host')).toBe(`127.0.0.1:${backend.port}`)
     expect((await res.arrayBuffer()).byteLength).toBe(3 * 1024 * 1024)
@@ -142,7 +179,10 @@ describe('proxying', () => {
     const backend = await startBackend(() => {})
     const url = backend.url
     await backend.close()
-    const gw = await startGateway({ plugins, routes: { 'down.json': { baseURI: url, handler: 'ReverseProxyHandler' } } })
+    const gw = await startGateway({
+      plugins,
+      routes: { 'down.json': { baseURI: url, handler: 'ReverseProxyHandler' } },
+    })
     expect((await fetch(gw.url('/'))).status).toBe(502)
   })
 })

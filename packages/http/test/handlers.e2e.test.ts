@@ -18,7 +18,10 @@ describe('SequenceHandler', () => {
     })
     const step = (path: string) => ({
       type: 'Chain',
-      config: { filters: [], handler: { type: 'StaticResponseHandler', config: { status: 200, entity: path } } },
+      config: {
+        filters: [],
+        handler: { type: 'StaticResponseHandler', config: { status: 200, entity: path } },
+      },
     })
     const gw = await startGateway({
       plugins,
@@ -39,7 +42,15 @@ describe('SequenceHandler', () => {
         'stop.json': {
           condition: "${request.uri.path == '/fail'}",
           baseURI: backend.url,
-          handler: { type: 'SequenceHandler', config: { bindings: [{ handler: 'ReverseProxyHandler', postcondition: '${response.status.code == 200}' }, { handler: step('never') }] } },
+          handler: {
+            type: 'SequenceHandler',
+            config: {
+              bindings: [
+                { handler: 'ReverseProxyHandler', postcondition: '${response.status.code == 200}' },
+                { handler: step('never') },
+              ],
+            },
+          },
         },
       },
     })
@@ -52,10 +63,27 @@ describe('SequenceHandler', () => {
 
 describe('ResourceHandler', () => {
   test('serves files with their content type and welcome pages under a base path, never outside the directories', async () => {
-    const gw = await startGateway({ plugins, files: { 'static/one/index.html': '<h1>home</h1>', 'static/two/app.js': 'alert(1)', 'secret.txt': 'no' } })
-    writeFileSync(join(gw.dir, 'config/routes/static.json'), JSON.stringify({
-      handler: { type: 'ResourceHandler', config: { directories: [join(gw.dir, 'static/one'), join(gw.dir, 'static/two')], basePath: '/website', welcomePages: ['index.html'] } },
-    }))
+    const gw = await startGateway({
+      plugins,
+      files: {
+        'static/one/index.html': '<h1>home</h1>',
+        'static/two/app.js': 'alert(1)',
+        'secret.txt': 'no',
+      },
+    })
+    writeFileSync(
+      join(gw.dir, 'config/routes/static.json'),
+      JSON.stringify({
+        handler: {
+          type: 'ResourceHandler',
+          config: {
+            directories: [join(gw.dir, 'static/one'), join(gw.dir, 'static/two')],
+            basePath: '/website',
+            welcomePages: ['index.html'],
+          },
+        },
+      }),
+    )
     await gw.gateway.heap.get<{ scan(): Promise<void> }>('_router').then((r) => r.scan())
     const home = await fetch(gw.url('/website'))
     expect(home.headers.get('content-type')).toBe('text/html; charset=UTF-8')
@@ -72,7 +100,9 @@ describe('ResourceHandler', () => {
 
 describe('ForgeRockClientHandler and TransactionIdOutboundFilter', () => {
   test('the default ForgeRockClientHandler sends a sub-transaction ID of the request', async () => {
-    const backend = await startBackend((req, res) => res.end(String(req.headers['x-forgerock-transactionid'])))
+    const backend = await startBackend((req, res) =>
+      res.end(String(req.headers['x-forgerock-transactionid'])),
+    )
     const gw = await startGateway({
       plugins,
       systemProperties: { 'org.forgerock.http.TrustTransactionHeader': 'true' },
@@ -96,8 +126,16 @@ describe('WebSocket through ReverseProxyHandler', () => {
     const gw = await startGateway({
       plugins,
       routes: {
-        'ws.json': { condition: "${find(request.uri.path, '^/ws')}", baseURI: backend.url, handler: { type: 'ReverseProxyHandler', config: { websocket: { enabled: true } } } },
-        'off.json': { condition: "${find(request.uri.path, '^/other')}", baseURI: backend.url, handler: 'ReverseProxyHandler' },
+        'ws.json': {
+          condition: "${find(request.uri.path, '^/ws')}",
+          baseURI: backend.url,
+          handler: { type: 'ReverseProxyHandler', config: { websocket: { enabled: true } } },
+        },
+        'off.json': {
+          condition: "${find(request.uri.path, '^/other')}",
+          baseURI: backend.url,
+          handler: 'ReverseProxyHandler',
+        },
       },
     })
     const client = new WebSocket(gw.url('/ws/chat').replace('http', 'ws'))

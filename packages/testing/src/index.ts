@@ -18,8 +18,12 @@ export interface LogLine {
 }
 
 /** A Logger that keeps every line in memory, for assertions on what the gateway logged. */
-export function memoryLogger(lines: LogLine[] = [], bindings: Record<string, unknown> = {}): Logger & { lines: LogLine[] } {
-  const log = (level: string) => (obj: object, msg?: string) => void lines.push({ ...bindings, ...obj, level, msg })
+export function memoryLogger(
+  lines: LogLine[] = [],
+  bindings: Record<string, unknown> = {},
+): Logger & { lines: LogLine[] } {
+  const log = (level: string) => (obj: object, msg?: string) =>
+    void lines.push({ ...bindings, ...obj, level, msg })
   return {
     lines,
     level: 'trace',
@@ -88,8 +92,10 @@ export function instanceDir(options: InstanceOptions = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'postern-instance-'))
   mkdirSync(join(dir, 'config', 'routes'), { recursive: true })
   if (options.adminJson !== undefined) write(join(dir, 'config', 'admin.json'), options.adminJson)
-  if (options.configJson !== undefined) write(join(dir, 'config', 'config.json'), options.configJson)
-  for (const [name, content] of Object.entries(options.routes ?? {})) write(join(dir, 'config', 'routes', name), content)
+  if (options.configJson !== undefined)
+    write(join(dir, 'config', 'config.json'), options.configJson)
+  for (const [name, content] of Object.entries(options.routes ?? {}))
+    write(join(dir, 'config', 'routes', name), content)
   for (const [name, content] of Object.entries(options.files ?? {})) write(join(dir, name), content)
   cleanup(() => rmSync(dir, { recursive: true, force: true }))
   return dir
@@ -117,7 +123,10 @@ export interface RunningGateway {
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
   const dir = options.dir ?? instanceDir(options)
   const logger = memoryLogger()
-  const adminJson = options.adminJson === undefined ? { connectors: [{ port: 0, host: '127.0.0.1' }] } : options.adminJson
+  const adminJson =
+    options.adminJson === undefined
+      ? { connectors: [{ port: 0, host: '127.0.0.1' }] }
+      : options.adminJson
   if (options.adminJson === undefined) write(join(dir, 'config', 'admin.json'), adminJson)
   const gateway = createGateway({
     plugins: options.plugins,
@@ -159,7 +168,12 @@ export interface GatewayProcess {
  * The real CLI (`apps/gateway/dist/cli.js`, built by `pnpm build`) in a child process; resolves
  * when it prints `started in <N>ms on ports : [...]`.
  */
-export async function startGatewayProcess(options: { dir: string; args?: string[]; env?: Record<string, string>; timeoutMs?: number }): Promise<GatewayProcess> {
+export async function startGatewayProcess(options: {
+  dir: string
+  args?: string[]
+  env?: Record<string, string>
+  timeoutMs?: number
+}): Promise<GatewayProcess> {
   const cli = new URL('../../../apps/gateway/dist/cli.js', import.meta.url).pathname
   const child = spawn(process.execPath, [cli, ...(options.args ?? []), options.dir], {
     env: { PATH: process.env.PATH ?? '', HOME: options.dir, ...options.env },
@@ -170,7 +184,10 @@ export async function startGatewayProcess(options: { dir: string; args?: string[
   const lines = createInterface({ input: child.stdout! })
   const exited = once(child, 'exit').then(([code]) => code as number | null)
   const ports = await new Promise<number[]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output.join('\n')}`)), options.timeoutMs ?? 20_000)
+    const timer = setTimeout(
+      () => reject(new Error(`gateway did not start:\n${output.join('\n')}`)),
+      options.timeoutMs ?? 20_000,
+    )
     lines.on('line', (line) => {
       output.push(line)
       const m = /started in \d+ms on ports : \[([\d ]*)\]/.exec(line)

@@ -43,7 +43,14 @@ describe('contexts', () => {
     expect(second.contexts[EL_GET]('jwtBuilder')).toBe(second)
     expect(second.contexts[EL_GET]('client')).toBeInstanceOf(ClientContext)
     expect(second.contexts[EL_GET]('none')).toBeUndefined()
-    expect(Object.keys(second.contexts.toJSON())).toEqual(['jwtBuilder', 'session', 'attributes', 'transactionId', 'client', 'root'])
+    expect(Object.keys(second.contexts.toJSON())).toEqual([
+      'jwtBuilder',
+      'session',
+      'attributes',
+      'transactionId',
+      'client',
+      'root',
+    ])
   })
 
   test('context IDs are unique and stable', () => {
@@ -69,7 +76,12 @@ describe('contexts', () => {
 
   test('the router context keeps the original URI read-only', () => {
     const original = MutableUri.parse('http://h/a/b')
-    const router = new UriRouterContext(new RootContext(), { baseUri: '/a', matchedUri: '/a', remainingUri: '/b', originalUri: original })
+    const router = new UriRouterContext(new RootContext(), {
+      baseUri: '/a',
+      matchedUri: '/a',
+      remainingUri: '/b',
+      originalUri: original,
+    })
     router.originalUri.path = '/changed'
     expect(router.originalUri.toString()).toBe('http://h/a/b')
   })
@@ -78,7 +90,11 @@ describe('contexts', () => {
 describe('bindings', () => {
   test('request bindings see request, contexts, attributes, session and the static bindings', () => {
     const { session } = chain()
-    const base = staticBindings({ env: { HOME: '/home/ig' }, system: { 'user.home': '/home/ig' }, properties: { appLocation: 'http://app' } })
+    const base = staticBindings({
+      env: { HOME: '/home/ig' },
+      system: { 'user.home': '/home/ig' },
+      properties: { appLocation: 'http://app' },
+    })
     const request = new Request({ uri: 'http://h/x' })
     const b = requestBindings(base, session, request)
     expect(b.request).toBe(request)

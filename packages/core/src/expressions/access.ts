@@ -2,7 +2,15 @@ import { compilePattern, compileWholePattern, javaReplacement } from './patterns
 import { EL_GET, EL_SET } from './protocol.js'
 import { equals, isNullish, toText } from './coerce.js'
 
-const FORBIDDEN = new Set(['constructor', '__proto__', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__'])
+const FORBIDDEN = new Set([
+  'constructor',
+  '__proto__',
+  'prototype',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+])
 
 function indexOf(key: unknown): number | undefined {
   if (typeof key === 'number' && Number.isInteger(key)) return key
@@ -17,7 +25,9 @@ function indexOf(key: unknown): number | undefined {
 export function getProperty(base: unknown, key: unknown): unknown {
   if (isNullish(base) || isNullish(key)) return undefined
   if (typeof base === 'object' && EL_GET in base) {
-    return (base as { [EL_GET](k: string | number): unknown })[EL_GET](typeof key === 'number' ? key : toText(key))
+    return (base as { [EL_GET](k: string | number): unknown })[EL_GET](
+      typeof key === 'number' ? key : toText(key),
+    )
   }
   if (Array.isArray(base) || ArrayBuffer.isView(base)) {
     const i = indexOf(key)
@@ -36,7 +46,10 @@ export function getProperty(base: unknown, key: unknown): unknown {
 export function setProperty(base: unknown, key: unknown, value: unknown): boolean {
   if (isNullish(base) || isNullish(key)) return false
   if (typeof base === 'object' && EL_SET in base) {
-    ;(base as { [EL_SET](k: string | number, v: unknown): void })[EL_SET](typeof key === 'number' ? key : toText(key), value)
+    ;(base as { [EL_SET](k: string | number, v: unknown): void })[EL_SET](
+      typeof key === 'number' ? key : toText(key),
+      value,
+    )
     return true
   }
   if (Array.isArray(base)) {
@@ -204,10 +217,16 @@ export function callMethod(base: unknown, name: string, args: unknown[]): unknow
     if (name === 'compareTo') return Math.sign(base - Number(args[0]))
     return undefined
   }
-  if (typeof base === 'boolean') return name === 'toString' ? String(base) : name === 'booleanValue' ? base : undefined
+  if (typeof base === 'boolean')
+    return name === 'toString' ? String(base) : name === 'booleanValue' ? base : undefined
   const own = (base as Record<string, unknown>)[name]
-  if (typeof own === 'function' && !(Array.isArray(base) && name in Array.prototype) && !(base instanceof Map && name in Map.prototype)) {
-    if (!(name in Object.prototype) || name === 'toString') return (own as (...a: unknown[]) => unknown).apply(base, args)
+  if (
+    typeof own === 'function' &&
+    !(Array.isArray(base) && name in Array.prototype) &&
+    !(base instanceof Map && name in Map.prototype)
+  ) {
+    if (!(name in Object.prototype) || name === 'toString')
+      return (own as (...a: unknown[]) => unknown).apply(base, args)
   }
   if (Array.isArray(base)) return listMethod(base, name, args)
   if (base instanceof Set) return listMethod([...base], name, args)

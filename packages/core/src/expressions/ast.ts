@@ -10,7 +10,8 @@ export type Node =
   | { t: 'bin'; op: BinaryOp; l: Node; r: Node }
   | { t: 'cond'; test: Node; yes: Node; no: Node }
 
-export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '>' | '<=' | '>=' | '&&' | '||'
+export type BinaryOp =
+  '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '>' | '<=' | '>=' | '&&' | '||'
 
 /** A template: literal text and expressions, in order. */
 export type Part = string | { node: Node; deferred: boolean; source: string }
@@ -19,7 +20,9 @@ export type Part = string | { node: Node; deferred: boolean; source: string }
 export function print(node: Node): string {
   switch (node.t) {
     case 'lit':
-      return typeof node.v === 'string' ? `'${node.v.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'` : String(node.v)
+      return typeof node.v === 'string'
+        ? `'${node.v.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+        : String(node.v)
     case 'id':
       return node.name
     case 'member':
@@ -48,7 +51,11 @@ export function readsEntity(node: Node): boolean {
     case 'member':
       return node.key === 'entity' || readsEntity(node.obj)
     case 'index':
-      return (node.key.t === 'lit' && node.key.v === 'entity') || readsEntity(node.obj) || readsEntity(node.key)
+      return (
+        (node.key.t === 'lit' && node.key.v === 'entity') ||
+        readsEntity(node.obj) ||
+        readsEntity(node.key)
+      )
     case 'call':
       return node.args.some(readsEntity)
     case 'method':

@@ -13,7 +13,9 @@ export function toNumber(v: unknown): number {
     const n = Number(v.trim())
     if (v.trim() !== '' && !Number.isNaN(n)) return n
   }
-  throw new EvaluationError(`cannot coerce ${typeof v === 'string' ? `'${v}'` : typeof v} to a number`)
+  throw new EvaluationError(
+    `cannot coerce ${typeof v === 'string' ? `'${v}'` : typeof v} to a number`,
+  )
 }
 
 /** EL's coercion to boolean: null is false, strings are true when "true" (any case). */
@@ -33,7 +35,12 @@ export function toText(v: unknown): string {
   if (Buffer.isBuffer(v)) return v.toString('utf8')
   if (typeof v === 'object') {
     const own = (v as { toString?: () => string }).toString
-    if (typeof own === 'function' && own !== Object.prototype.toString && own !== Array.prototype.toString) return own.call(v)
+    if (
+      typeof own === 'function' &&
+      own !== Object.prototype.toString &&
+      own !== Array.prototype.toString
+    )
+      return own.call(v)
     if (v instanceof Map) return JSON.stringify(Object.fromEntries(v))
     try {
       return JSON.stringify(v)
@@ -81,7 +88,8 @@ export function equals(a: unknown, b: unknown): boolean {
     }
   }
   if (typeof a === 'string' || typeof b === 'string') return toText(a) === toText(b)
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equals(x, b[i]))
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => equals(x, b[i]))
   return false
 }
 
@@ -110,6 +118,7 @@ export function isEmpty(v: unknown): boolean {
   if (isNullish(v) || v === '') return true
   if (Array.isArray(v)) return v.length === 0
   if (v instanceof Map || v instanceof Set) return v.size === 0
-  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.keys(v as object).length === 0
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.keys(v as object).length === 0
   return false
 }

@@ -33,7 +33,11 @@ export function evaluate(node: Node, bindings: Bindings): unknown {
     }
     case 'method': {
       const base = evaluate(node.obj, bindings)
-      return callMethod(base, node.name, node.args.map((a) => nullOf(evaluate(a, bindings))))
+      return callMethod(
+        base,
+        node.name,
+        node.args.map((a) => nullOf(evaluate(a, bindings))),
+      )
     }
     case 'unary': {
       const v = evaluate(node.arg, bindings)
@@ -60,7 +64,9 @@ export function evaluate(node: Node, bindings: Bindings): unknown {
           return arithmetic(node.op, evaluate(node.l, bindings), evaluate(node.r, bindings))
       }
     case 'cond':
-      return toBoolean(evaluate(node.test, bindings)) ? evaluate(node.yes, bindings) : evaluate(node.no, bindings)
+      return toBoolean(evaluate(node.test, bindings))
+        ? evaluate(node.yes, bindings)
+        : evaluate(node.no, bindings)
   }
 }
 

@@ -5,7 +5,8 @@ import { EvaluationError, ExpressionError } from './errors.js'
 import { evaluate, type Bindings } from './evaluate.js'
 import { parseTemplate } from './parser.js'
 
-export type ExpectedType = 'string' | 'boolean' | 'integer' | 'number' | 'object' | 'array' | 'string[]' | 'any'
+export type ExpectedType =
+  'string' | 'boolean' | 'integer' | 'number' | 'object' | 'array' | 'string[]' | 'any'
 
 export interface ParseOptions {
   /** The type the result must have; the value is coerced as IG coerces it (null when it cannot be). */
@@ -21,14 +22,16 @@ function coerce(value: unknown, type: ExpectedType): unknown {
       return toText(value)
     case 'boolean':
       if (typeof value === 'boolean') return value
-      if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true'
+      if (typeof value === 'string' && /^(true|false)$/i.test(value.trim()))
+        return value.trim().toLowerCase() === 'true'
       return null
     case 'integer':
     case 'number': {
       if (typeof value === 'boolean') return null
       try {
         const n = toNumber(value)
-        if (type === 'integer' && !Number.isInteger(n)) return typeof value === 'number' ? Math.trunc(n) : null
+        if (type === 'integer' && !Number.isInteger(n))
+          return typeof value === 'number' ? Math.trunc(n) : null
         return n
       } catch {
         return null
@@ -61,7 +64,12 @@ export class Expression<T = unknown> {
   readonly #initial: Bindings | undefined
   readonly #constant: unknown
 
-  private constructor(template: string, parts: Part[], options: ParseOptions, constant?: { value: unknown }) {
+  private constructor(
+    template: string,
+    parts: Part[],
+    options: ParseOptions,
+    constant?: { value: unknown },
+  ) {
     this.template = template
     this.#parts = parts
     this.#type = options.expectedType ?? 'any'
@@ -69,7 +77,11 @@ export class Expression<T = unknown> {
     this.isConstant = parts.every((p) => typeof p === 'string')
     this.isDeferred = parts.some((p) => typeof p !== 'string' && p.deferred)
     this.readsEntity = parts.some((p) => typeof p !== 'string' && nodeReadsEntity(p.node))
-    this.#constant = constant ? constant.value : this.isConstant ? coerce(parts.join(''), this.#type) : undefined
+    this.#constant = constant
+      ? constant.value
+      : this.isConstant
+        ? coerce(parts.join(''), this.#type)
+        : undefined
   }
 
   /** Parses a template; throws ExpressionSyntaxError with the column of the problem. */
@@ -86,14 +98,18 @@ export class Expression<T = unknown> {
   /** Evaluates synchronously. Missing properties and failed coercions yield null, never an error. */
   eval(bindings: Bindings = {}): T | null {
     if (this.isConstant) return this.#constant as T | null
-    const scope = this.#initial ? Object.assign(Object.create(this.#initial) as Bindings, bindings) : bindings
+    const scope = this.#initial
+      ? Object.assign(Object.create(this.#initial) as Bindings, bindings)
+      : bindings
     try {
       if (this.#parts.length === 1) {
         const part = this.#parts[0]!
-        if (typeof part !== 'string') return coerce(evaluate(part.node, scope), this.#type) as T | null
+        if (typeof part !== 'string')
+          return coerce(evaluate(part.node, scope), this.#type) as T | null
       }
       let text = ''
-      for (const part of this.#parts) text += typeof part === 'string' ? part : toText(evaluate(part.node, scope))
+      for (const part of this.#parts)
+        text += typeof part === 'string' ? part : toText(evaluate(part.node, scope))
       return coerce(text, this.#type) as T | null
     } catch (err) {
       if (err instanceof EvaluationError) return null
@@ -108,7 +124,9 @@ export class Expression<T = unknown> {
   async evaluate(bindings: Bindings = {}): Promise<T | null> {
     if (this.readsEntity) {
       for (const name of ['request', 'response']) {
-        const entity = (bindings[name] as { entity?: { buffer?: () => Promise<unknown> } } | undefined)?.entity
+        const entity = (
+          bindings[name] as { entity?: { buffer?: () => Promise<unknown> } } | undefined
+        )?.entity
         if (typeof entity?.buffer === 'function') await entity.buffer()
       }
     }
@@ -118,7 +136,10 @@ export class Expression<T = unknown> {
   /** Whether this is a single `${...}` that names something that can be assigned. */
   get isLValue(): boolean {
     const part = this.#parts.length === 1 ? this.#parts[0] : undefined
-    return typeof part === 'object' && (part.node.t === 'id' || part.node.t === 'member' || part.node.t === 'index')
+    return (
+      typeof part === 'object' &&
+      (part.node.t === 'id' || part.node.t === 'member' || part.node.t === 'index')
+    )
   }
 
   /** Assigns a value through an l-value expression; read-only targets are ignored, as in IG. */

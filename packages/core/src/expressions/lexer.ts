@@ -9,9 +9,40 @@ export interface Token {
   num?: number
 }
 
-const KEYWORD_OPS = new Set(['and', 'or', 'not', 'eq', 'ne', 'lt', 'gt', 'le', 'ge', 'div', 'mod', 'empty', 'instanceof'])
+const KEYWORD_OPS = new Set([
+  'and',
+  'or',
+  'not',
+  'eq',
+  'ne',
+  'lt',
+  'gt',
+  'le',
+  'ge',
+  'div',
+  'mod',
+  'empty',
+  'instanceof',
+])
 const TWO_CHAR = new Set(['==', '!=', '<=', '>=', '&&', '||'])
-const ONE_CHAR = new Set(['+', '-', '*', '/', '%', '<', '>', '!', '?', ':', '.', '[', ']', '(', ')', ','])
+const ONE_CHAR = new Set([
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '<',
+  '>',
+  '!',
+  '?',
+  ':',
+  '.',
+  '[',
+  ']',
+  '(',
+  ')',
+  ',',
+])
 
 function isIdentStart(ch: string): boolean {
   return /[\p{L}_$]/u.test(ch)

@@ -3,9 +3,28 @@ import { ExpressionSyntaxError } from './errors.js'
 import { functions } from './functions/index.js'
 import { tokenize, type Token } from './lexer.js'
 
-const WORD_OPS: Record<string, string> = { and: '&&', or: '||', not: '!', eq: '==', ne: '!=', lt: '<', gt: '>', le: '<=', ge: '>=', div: '/', mod: '%' }
+const WORD_OPS: Record<string, string> = {
+  and: '&&',
+  or: '||',
+  not: '!',
+  eq: '==',
+  ne: '!=',
+  lt: '<',
+  gt: '>',
+  le: '<=',
+  ge: '>=',
+  div: '/',
+  mod: '%',
+}
 // Binary operators by precedence level, lowest first.
-const LEVELS: readonly (readonly string[])[] = [['||'], ['&&'], ['==', '!='], ['<', '>', '<=', '>='], ['+', '-'], ['*', '/', '%']]
+const LEVELS: readonly (readonly string[])[] = [
+  ['||'],
+  ['&&'],
+  ['==', '!='],
+  ['<', '>', '<=', '>='],
+  ['+', '-'],
+  ['*', '/', '%'],
+]
 
 class Parser {
   #tokens: Token[]
@@ -42,7 +61,13 @@ class Parser {
   }
   #expect(op: string): void {
     const token = this.#peek()
-    if (!this.#accept(op)) this.#fail(token, token.kind === 'eof' ? `expected '${op}' before the end` : `expected '${op}' but found '${token.value}'`)
+    if (!this.#accept(op))
+      this.#fail(
+        token,
+        token.kind === 'eof'
+          ? `expected '${op}' before the end`
+          : `expected '${op}' but found '${token.value}'`,
+      )
   }
   #fail(token: Token, reason: string): never {
     throw new ExpressionSyntaxError(this.#template, token.pos + 1, reason)
@@ -84,8 +109,10 @@ class Parser {
     for (;;) {
       if (this.#accept('.')) {
         const name = this.#next()
-        if (name.kind !== 'id' && !(name.kind === 'op' && /^[a-z]+$/.test(name.value))) this.#fail(name, 'expected a property name after "."')
-        if (this.#accept('(')) node = { t: 'method', obj: node, name: name.value, args: this.#args() }
+        if (name.kind !== 'id' && !(name.kind === 'op' && /^[a-z]+$/.test(name.value)))
+          this.#fail(name, 'expected a property name after "."')
+        if (this.#accept('('))
+          node = { t: 'method', obj: node, name: name.value, args: this.#args() }
         else node = { t: 'member', obj: node, key: name.value }
       } else if (this.#accept('[')) {
         const key = this.#ternary()
@@ -117,7 +144,11 @@ class Parser {
         if (token.value === 'null') return { t: 'lit', v: null }
         let name = token.value
         // a namespaced function, prefix:name(...)
-        if (this.#op(this.#peek()) === ':' && this.#tokens[this.#i + 1]?.kind === 'id' && this.#op(this.#tokens[this.#i + 2]!) === '(') {
+        if (
+          this.#op(this.#peek()) === ':' &&
+          this.#tokens[this.#i + 1]?.kind === 'id' &&
+          this.#op(this.#tokens[this.#i + 2]!) === '('
+        ) {
           this.#i++
           name = `${name}:${this.#next().value}`
         }
@@ -170,13 +201,18 @@ export function parseTemplate(template: string): Part[] {
     }
     if ((ch === '$' || ch === '#') && template[i + 1] === '{') {
       const end = closingBrace(template, i + 2)
-      if (end < 0) throw new ExpressionSyntaxError(template, i + 1, `unterminated expression: no closing '}'`)
+      if (end < 0)
+        throw new ExpressionSyntaxError(template, i + 1, `unterminated expression: no closing '}'`)
       const body = template.slice(i + 2, end)
       const tokens = tokenize(body, template, i + 2)
       if (tokens.length === 1) throw new ExpressionSyntaxError(template, i + 3, 'empty expression')
       if (text !== '') parts.push(text)
       text = ''
-      parts.push({ node: new Parser(tokens, template).parse(), deferred: ch === '#', source: template.slice(i, end + 1) })
+      parts.push({
+        node: new Parser(tokens, template).parse(),
+        deferred: ch === '#',
+        source: template.slice(i, end + 1),
+      })
       i = end + 1
       continue
     }

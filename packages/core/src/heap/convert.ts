@@ -32,7 +32,15 @@ function expectedFor(schema: Schema): ExpectedType {
   const types = typesOf(schema).filter((t) => t !== 'null')
   if (types.length !== 1) return 'any'
   const t = types[0]!
-  if (t === 'integer' || t === 'number' || t === 'boolean' || t === 'string' || t === 'object' || t === 'array') return t
+  if (
+    t === 'integer' ||
+    t === 'number' ||
+    t === 'boolean' ||
+    t === 'string' ||
+    t === 'object' ||
+    t === 'array'
+  )
+    return t
   return 'any'
 }
 
@@ -59,15 +67,24 @@ function branchFor(options: Schema[], value: unknown): Schema | undefined {
   const kind = jsonKind(value)
   return options.find((s) => {
     const types = typesOf(s)
-    return types.length === 0 || types.includes(kind) || (kind === 'number' && types.includes('integer'))
+    return (
+      types.length === 0 || types.includes(kind) || (kind === 'number' && types.includes('integer'))
+    )
   })
 }
 
-function evaluateOne(text: string, expected: ExpectedType, bindings: Bindings, at: string, fail: Fail): unknown {
+function evaluateOne(
+  text: string,
+  expected: ExpectedType,
+  bindings: Bindings,
+  at: string,
+  fail: Fail,
+): unknown {
   try {
     return Expression.parse(text, { expectedType: expected }).eval(bindings)
   } catch (err) {
-    if (err instanceof ExpressionSyntaxError) fail(at, `expression syntax error at column ${err.column}: ${err.reason}`, err)
+    if (err instanceof ExpressionSyntaxError)
+      fail(at, `expression syntax error at column ${err.column}: ${err.reason}`, err)
     else fail(at, `cannot evaluate configuration expression: ${(err as Error).message}`, err)
     return text
   }
@@ -78,7 +95,13 @@ function evaluateOne(text: string, expected: ExpectedType, bindings: Bindings, a
  * evaluated once, when the heap is built, with the static bindings (properties, env, system).
  * Runtime expressions (Expr), references and raw JSON are left for later.
  */
-function evaluateConfigExpressions(schema: TSchema, value: unknown, bindings: Bindings, fail: Fail, at = ''): unknown {
+function evaluateConfigExpressions(
+  schema: TSchema,
+  value: unknown,
+  bindings: Bindings,
+  fail: Fail,
+  at = '',
+): unknown {
   const s = schema as Schema
   const conversion = conversionOf(s)
   if (conversion) {
@@ -88,7 +111,8 @@ function evaluateConfigExpressions(schema: TSchema, value: unknown, bindings: Bi
       if (typeof text !== 'string') return text
       return conversion.values.find((v) => v.toLowerCase() === text.toLowerCase()) ?? text
     }
-    if (hasExpression(value)) return evaluateOne(value, conversion.kind === 'ref' ? 'any' : 'string', bindings, at, fail)
+    if (hasExpression(value))
+      return evaluateOne(value, conversion.kind === 'ref' ? 'any' : 'string', bindings, at, fail)
     return value
   }
   const options = branches(s)
@@ -105,9 +129,14 @@ function evaluateConfigExpressions(schema: TSchema, value: unknown, bindings: Bi
     return evaluateOne(value, expectedFor(s), bindings, at, fail)
   }
   if (Array.isArray(value) && s.items) {
-    return value.map((item, i) => evaluateConfigExpressions(s.items!, item, bindings, fail, `${at}/${i}`))
+    return value.map((item, i) =>
+      evaluateConfigExpressions(s.items!, item, bindings, fail, `${at}/${i}`),
+    )
   }
-  if (jsonKind(value) === 'object' && (s.properties || s.patternProperties || s.additionalProperties)) {
+  if (
+    jsonKind(value) === 'object' &&
+    (s.properties || s.patternProperties || s.additionalProperties)
+  ) {
     const out = value as Record<string, unknown>
     for (const [key, v] of Object.entries(out)) {
       const sub = childSchema(s, key)
@@ -123,16 +152,24 @@ interface ConvertOptions {
   resolve: (ref: unknown, pointer: string, kind: string) => Promise<unknown>
 }
 
-async function convertAnnotated(conversion: Conversion, value: unknown, at: string, options: ConvertOptions): Promise<unknown> {
+async function convertAnnotated(
+  conversion: Conversion,
+  value: unknown,
+  at: string,
+  options: ConvertOptions,
+): Promise<unknown> {
   switch (conversion.kind) {
     case 'expr': {
       if (typeof value !== 'string') return Expression.constant(value) // a literal where an expression may stand
       const text = value
       try {
-        const expected = (conversion.expected === 'array' ? 'any' : conversion.expected) as ExpectedType
+        const expected = (
+          conversion.expected === 'array' ? 'any' : conversion.expected
+        ) as ExpectedType
         return Expression.parse(text, { expectedType: expected })
       } catch (err) {
-        if (err instanceof ExpressionSyntaxError) options.fail(at, `expression syntax error at column ${err.column}: ${err.reason}`, err)
+        if (err instanceof ExpressionSyntaxError)
+          options.fail(at, `expression syntax error at column ${err.column}: ${err.reason}`, err)
         else options.fail(at, (err as Error).message, err)
         return undefined
       }
@@ -153,7 +190,12 @@ async function convertAnnotated(conversion: Conversion, value: unknown, at: stri
 }
 
 /** After validation: Expr strings become Expressions, Refs heap objects, Durations milliseconds. */
-async function convert(schema: TSchema, value: unknown, at: string, options: ConvertOptions): Promise<unknown> {
+async function convert(
+  schema: TSchema,
+  value: unknown,
+  at: string,
+  options: ConvertOptions,
+): Promise<unknown> {
   const s = schema as Schema
   if (value === undefined) return value
   const conversion = conversionOf(s)
@@ -165,10 +207,14 @@ async function convert(schema: TSchema, value: unknown, at: string, options: Con
   }
   if (Array.isArray(value) && s.items) {
     const out: unknown[] = []
-    for (let i = 0; i < value.length; i++) out.push(await convert(s.items, value[i], `${at}/${i}`, options))
+    for (let i = 0; i < value.length; i++)
+      out.push(await convert(s.items, value[i], `${at}/${i}`, options))
     return out
   }
-  if (jsonKind(value) === 'object' && (s.properties || s.patternProperties || s.additionalProperties)) {
+  if (
+    jsonKind(value) === 'object' &&
+    (s.properties || s.patternProperties || s.additionalProperties)
+  ) {
     const out: Record<string, unknown> = {}
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
       const sub = childSchema(s, key)

@@ -38,8 +38,12 @@ const KIND_CHECKS: Record<string, (value: unknown) => boolean> = {
 }
 
 function isDeclaration(value: unknown): value is Record<string, unknown> & { type: string } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) &&
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
     typeof (value as { type?: unknown }).type === 'string'
+  )
 }
 
 function escapePointer(segment: string): string {
@@ -86,10 +90,15 @@ export class Heap {
    * Declares the objects of a `heap` array. Checks every declaration's shape and names at once;
    * throws ConfigErrors listing all problems.
    */
-  declare(heap: unknown, pointer = '/heap', options: { lazy?: boolean; source?: string } = {}): void {
+  declare(
+    heap: unknown,
+    pointer = '/heap',
+    options: { lazy?: boolean; source?: string } = {},
+  ): void {
     const source = options.source ?? this.source
     if (heap === undefined || heap === null) return
-    if (!Array.isArray(heap)) throw new ConfigErrors([new ConfigError(source, pointer, 'must be an array of heap objects')])
+    if (!Array.isArray(heap))
+      throw new ConfigErrors([new ConfigError(source, pointer, 'must be an array of heap objects')])
     const errors: ConfigError[] = []
     heap.forEach((entry: unknown, i) => {
       const at = `${pointer}/${i}`
@@ -103,20 +112,46 @@ export class Heap {
         return
       }
       if (typeof type !== 'string' || type === '') {
-        errors.push(new ConfigError(source, `${at}/type`, 'is required and must be a string', { name, type: '?' }))
+        errors.push(
+          new ConfigError(source, `${at}/type`, 'is required and must be a string', {
+            name,
+            type: '?',
+          }),
+        )
         return
       }
       const existing = this.#declarations.get(name)
       if (existing && !existing.lazy) {
-        errors.push(new ConfigError(source, `${at}/name`, `duplicate heap object name, also declared at ${existing.pointer}`, { name, type }))
+        errors.push(
+          new ConfigError(
+            source,
+            `${at}/name`,
+            `duplicate heap object name, also declared at ${existing.pointer}`,
+            { name, type },
+          ),
+        )
         return
       }
       // A default object of a type no plugin registers is only an error when something uses it.
       if (!options.lazy && !this.registry.has(type)) {
-        errors.push(new ConfigError(source, `${at}/type`, `unknown type ${type}: no plugin registers it`, { name, type }))
+        errors.push(
+          new ConfigError(source, `${at}/type`, `unknown type ${type}: no plugin registers it`, {
+            name,
+            type,
+          }),
+        )
         return
       }
-      this.#declarations.set(name, this.#declaration(entry as Record<string, unknown> & { type: string }, name, source, at, options.lazy ?? false))
+      this.#declarations.set(
+        name,
+        this.#declaration(
+          entry as Record<string, unknown> & { type: string },
+          name,
+          source,
+          at,
+          options.lazy ?? false,
+        ),
+      )
     })
     if (errors.length > 0) throw new ConfigErrors(errors)
   }
@@ -127,7 +162,11 @@ export class Heap {
   }
 
   /** This heap's `globalDecorators`: every object made or used here is decorated with them. */
-  setGlobalDecorators(decorators: unknown, source = this.source, pointer = '/globalDecorators'): void {
+  setGlobalDecorators(
+    decorators: unknown,
+    source = this.source,
+    pointer = '/globalDecorators',
+  ): void {
     if (decorators === undefined || decorators === null) return
     if (typeof decorators !== 'object' || Array.isArray(decorators)) {
       throw new ConfigError(source, pointer, 'must be a map of decorator names to configurations')
@@ -138,7 +177,9 @@ export class Heap {
 
   /** Whether this heap or an ancestor declares or holds the name. */
   has(name: string): boolean {
-    return this.#declarations.has(name) || this.#objects.has(name) || (this.parent?.has(name) ?? false)
+    return (
+      this.#declarations.has(name) || this.#objects.has(name) || (this.parent?.has(name) ?? false)
+    )
   }
 
   /** Declared names, this heap only. */
@@ -147,7 +188,11 @@ export class Heap {
   }
 
   /** The object with this name, made on first use, from this heap or an ancestor. */
-  async get<T>(name: string, kind?: string, from: { source: string; pointer: string } = { source: this.source, pointer: '' }): Promise<T> {
+  async get<T>(
+    name: string,
+    kind?: string,
+    from: { source: string; pointer: string } = { source: this.source, pointer: '' },
+  ): Promise<T> {
     const object = await this.#lookup(name, from)
     if (object === undefined) {
       throw new ConfigError(from.source, from.pointer, `no heap object named "${name}"`)
@@ -163,9 +208,15 @@ export class Heap {
   async resolve<T>(ref: unknown, pointer: string, kind?: string, source = this.source): Promise<T> {
     if (typeof ref === 'string') return this.get<T>(ref, kind, { source, pointer })
     if (isDeclaration(ref)) {
-      const name = typeof ref.name === 'string' && ref.name !== '' ? ref.name : `{${ref.type}}${pointer}`
+      const name =
+        typeof ref.name === 'string' && ref.name !== '' ? ref.name : `{${ref.type}}${pointer}`
       if (!this.registry.has(ref.type)) {
-        throw new ConfigError(source, `${pointer}/type`, `unknown type ${ref.type}: no plugin registers it`, { name, type: ref.type })
+        throw new ConfigError(
+          source,
+          `${pointer}/type`,
+          `unknown type ${ref.type}: no plugin registers it`,
+          { name, type: ref.type },
+        )
       }
       const decl = this.#declaration(ref, name, source, pointer, false)
       this.#inlineCount++
@@ -173,7 +224,11 @@ export class Heap {
       this.#checkKind(object, kind, source, pointer, name)
       return object as T
     }
-    throw new ConfigError(source, pointer, 'must be a heap object name or an inline declaration with a type')
+    throw new ConfigError(
+      source,
+      pointer,
+      'must be a heap object name or an inline declaration with a type',
+    )
   }
 
   /** Makes every declared object that is not a lazy default, reporting all failures at once. */
@@ -194,18 +249,35 @@ export class Heap {
    * Applies decorations (`{ "capture": "all", "timer": true }`) to an object: each key names a
    * decorator heap object. Used for declarations and for a route's handler.
    */
-  async decorate(object: unknown, decorations: Readonly<Record<string, unknown>>, at: Omit<DecorationContext, 'heap' | 'logger'>): Promise<unknown> {
+  async decorate(
+    object: unknown,
+    decorations: Readonly<Record<string, unknown>>,
+    at: Omit<DecorationContext, 'heap' | 'logger'>,
+  ): Promise<unknown> {
     let decorated = object
     for (const [decoratorName, config] of Object.entries(decorations)) {
       const pointer = `${at.pointer}/${escapePointer(decoratorName)}`
       const decorator = await this.#lookup(decoratorName, { source: at.source, pointer })
       if (decorator === undefined) {
-        throw new ConfigError(at.source, pointer, `no decorator named "${decoratorName}"`, { name: at.name, type: at.type })
+        throw new ConfigError(at.source, pointer, `no decorator named "${decoratorName}"`, {
+          name: at.name,
+          type: at.type,
+        })
       }
       if (!isDecorator(decorator)) {
-        throw new ConfigError(at.source, pointer, `heap object "${decoratorName}" is not a decorator`, { name: at.name, type: at.type })
+        throw new ConfigError(
+          at.source,
+          pointer,
+          `heap object "${decoratorName}" is not a decorator`,
+          { name: at.name, type: at.type },
+        )
       }
-      decorated = await decorator.decorate(decorated, config, { ...at, pointer, heap: this, logger: this.logger.child({ object: at.name, type: at.type }) })
+      decorated = await decorator.decorate(decorated, config, {
+        ...at,
+        pointer,
+        heap: this,
+        logger: this.logger.child({ object: at.name, type: at.type }),
+      })
     }
     return decorated
   }
@@ -224,10 +296,25 @@ export class Heap {
     this.#releases.length = 0
   }
 
-  #declaration(entry: Record<string, unknown> & { type: string }, name: string, source: string, pointer: string, lazy: boolean): Declaration {
+  #declaration(
+    entry: Record<string, unknown> & { type: string },
+    name: string,
+    source: string,
+    pointer: string,
+    lazy: boolean,
+  ): Declaration {
     const decorations: Record<string, unknown> = {}
-    for (const [key, value] of Object.entries(entry)) if (!RESERVED_ATTRIBUTES.has(key)) decorations[key] = value
-    return { name, type: entry.type, config: entry.config ?? {}, decorations, source, pointer, lazy }
+    for (const [key, value] of Object.entries(entry))
+      if (!RESERVED_ATTRIBUTES.has(key)) decorations[key] = value
+    return {
+      name,
+      type: entry.type,
+      config: entry.config ?? {},
+      decorations,
+      source,
+      pointer,
+      lazy,
+    }
   }
 
   // Finds a name here (made on first use) or in an ancestor (then decorated with our global decorations).
@@ -237,7 +324,13 @@ export class Heap {
     const decl = this.#declarations.get(name)
     if (decl) {
       if (decl.lazy && !this.registry.has(decl.type)) {
-        return Promise.reject(new ConfigError(from.source, from.pointer, `unknown type ${decl.type}: no plugin registers it (needed by the default heap object "${name}")`))
+        return Promise.reject(
+          new ConfigError(
+            from.source,
+            from.pointer,
+            `unknown type ${decl.type}: no plugin registers it (needed by the default heap object "${name}")`,
+          ),
+        )
       }
       found = this.#create(decl)
       this.#objects.set(name, found)
@@ -248,8 +341,18 @@ export class Heap {
     found = this.#inherited.get(name)
     if (found) return found
     found = this.parent.#lookup(name, from).then(async (object) => {
-      if (object === undefined || isDecorator(object) || Object.keys(this.#globalDecorators).length === 0) return object
-      return this.decorate(object, this.#globalDecorators, { name, type: typeName(object), source: this.#globalSource.source, pointer: this.#globalSource.pointer })
+      if (
+        object === undefined ||
+        isDecorator(object) ||
+        Object.keys(this.#globalDecorators).length === 0
+      )
+        return object
+      return this.decorate(object, this.#globalDecorators, {
+        name,
+        type: typeName(object),
+        source: this.#globalSource.source,
+        pointer: this.#globalSource.pointer,
+      })
     })
     this.#inherited.set(name, found)
     found.catch(() => this.#inherited.delete(name))
@@ -262,7 +365,12 @@ export class Heap {
     const key = `${decl.source}#${decl.pointer}`
     const object = { name: decl.name, type: decl.type }
     if (this.#creating.has(key)) {
-      throw new ConfigError(decl.source, decl.pointer, 'circular reference between heap objects', object)
+      throw new ConfigError(
+        decl.source,
+        decl.pointer,
+        'circular reference between heap objects',
+        object,
+      )
     }
     this.#creating.add(key)
     try {
@@ -289,7 +397,13 @@ export class Heap {
         created = await heaplet.create(config as never, env)
       } catch (err) {
         if (err instanceof ConfigError || err instanceof ConfigErrors) throw err
-        throw new ConfigError(decl.source, configPointer, (err as Error)?.message ?? String(err), object, { cause: err })
+        throw new ConfigError(
+          decl.source,
+          configPointer,
+          (err as Error)?.message ?? String(err),
+          object,
+          { cause: err },
+        )
       }
       if (heaplet.destroy) releases.push(() => heaplet.destroy!(created))
       this.#releases.push(...releases)
@@ -297,11 +411,21 @@ export class Heap {
       if (isDecorator(created)) return created
       let decorated = created
       if (Object.keys(decl.decorations).length > 0) {
-        decorated = await this.decorate(decorated, decl.decorations, { name: decl.name, type: decl.type, source: decl.source, pointer: decl.pointer })
+        decorated = await this.decorate(decorated, decl.decorations, {
+          name: decl.name,
+          type: decl.type,
+          source: decl.source,
+          pointer: decl.pointer,
+        })
       }
       for (let heap: Heap | undefined = this; heap; heap = heap.parent) {
         if (Object.keys(heap.#globalDecorators).length === 0) continue
-        decorated = await heap.decorate(decorated, heap.#globalDecorators, { name: decl.name, type: decl.type, source: heap.#globalSource.source, pointer: heap.#globalSource.pointer })
+        decorated = await heap.decorate(decorated, heap.#globalDecorators, {
+          name: decl.name,
+          type: decl.type,
+          source: heap.#globalSource.source,
+          pointer: heap.#globalSource.pointer,
+        })
       }
       return decorated
     } finally {
@@ -309,20 +433,40 @@ export class Heap {
     }
   }
 
-  async #buildConfig(schema: TSchema, decl: Declaration, pointer: string, env: HeapletEnv): Promise<unknown> {
+  async #buildConfig(
+    schema: TSchema,
+    decl: Declaration,
+    pointer: string,
+    env: HeapletEnv,
+  ): Promise<unknown> {
     const object = { name: decl.name, type: decl.type }
     const errors: ConfigError[] = []
     const fail = (at: string, reason: string, cause?: unknown) =>
-      errors.push(new ConfigError(decl.source, pointer + at, reason, object, cause ? { cause } : undefined))
+      errors.push(
+        new ConfigError(decl.source, pointer + at, reason, object, cause ? { cause } : undefined),
+      )
     // Configuration expressions first, then validation, then conversion (Expr, Ref, Duration).
-    const data = convertConfig.evaluateConfigExpressions(schema, structuredClone(decl.config), this.bindings, fail)
+    const data = convertConfig.evaluateConfigExpressions(
+      schema,
+      structuredClone(decl.config),
+      this.bindings,
+      fail,
+    )
     if (errors.length > 0) throw new ConfigErrors(errors)
     const validate = validatorOf(schema)
     if (!validate(data)) {
       for (const problem of problemsOf(validate.errors ?? [])) {
         if (problem.unknown) {
           if (!problem.pointer.endsWith('/comment')) {
-            this.logger.warn({ source: decl.source, pointer: pointer + problem.pointer, object: decl.name, type: decl.type }, 'unknown property ignored')
+            this.logger.warn(
+              {
+                source: decl.source,
+                pointer: pointer + problem.pointer,
+                object: decl.name,
+                type: decl.type,
+              },
+              'unknown property ignored',
+            )
           }
           removeAt(data, problem.pointer)
         } else fail(problem.pointer, problem.reason)
@@ -337,7 +481,13 @@ export class Heap {
     return converted
   }
 
-  #checkKind(object: unknown, kind: string | undefined, source: string, pointer: string, name: string): void {
+  #checkKind(
+    object: unknown,
+    kind: string | undefined,
+    source: string,
+    pointer: string,
+    name: string,
+  ): void {
     if (kind === undefined) return
     const check = KIND_CHECKS[kind]
     if (check && !check(object)) {

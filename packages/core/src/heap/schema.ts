@@ -1,4 +1,10 @@
-import { Type, type SchemaOptions, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox'
+import {
+  Type,
+  type SchemaOptions,
+  type Static,
+  type TSchema,
+  type TUnsafe,
+} from '@sinclair/typebox'
 import type { Expression } from '../expressions/index.js'
 
 /** The annotation the heap reads to turn a JSON value into something else before `create`. */
@@ -75,5 +81,10 @@ export function StringEnum<const T extends readonly string[]>(
   values: T,
   options: SchemaOptions = {},
 ): TUnsafe<T[number]> {
-  return Type.Unsafe<T[number]>({ ...options, type: 'string', enum: [...values], [X_POSTERN]: { kind: 'enum', values: [...values] } })
+  return Type.Unsafe<T[number]>({
+    ...options,
+    type: 'string',
+    enum: [...values],
+    [X_POSTERN]: { kind: 'enum', values: [...values] },
+  })
 }

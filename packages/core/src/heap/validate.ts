@@ -76,7 +76,10 @@ export function problemsOf(errors: readonly ErrorObject[]): SchemaProblem[] {
 
 /** Removes the property a pointer names (used for unknown properties, which IG ignores). */
 export function removeAt(root: unknown, pointer: string): void {
-  const parts = pointer.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
   const last = parts.pop()
   let node = root as Record<string, unknown> | undefined
   for (const p of parts) node = node?.[p] as Record<string, unknown> | undefined

@@ -19,7 +19,8 @@ export class RequestCookies extends Map<string, Cookie[]> {
         if (eq <= 0) continue
         const name = part.slice(0, eq).trim()
         let value = part.slice(eq + 1).trim()
-        if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1)
+        if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+          value = value.slice(1, -1)
         if (name === '' || name.startsWith('$')) continue // RFC 2965 attributes such as $Path
         const list = cookies.get(name)
         if (list) list.push({ name, value })
@@ -55,7 +56,11 @@ export interface SetCookieOptions {
 }
 
 /** Formats a Set-Cookie header value. */
-export function formatSetCookie(name: string, value: string, options: SetCookieOptions = {}): string {
+export function formatSetCookie(
+  name: string,
+  value: string,
+  options: SetCookieOptions = {},
+): string {
   let out = `${name}=${value}`
   if (options.path !== undefined) out += `; Path=${options.path}`
   if (options.domain !== undefined) out += `; Domain=${options.domain}`

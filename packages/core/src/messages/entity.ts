@@ -169,7 +169,8 @@ export class Entity {
    * connection survives), never left hanging.
    */
   async discard(): Promise<void> {
-    const stream = this.#stream as (BodyStream & { dump?: () => Promise<void>; resume?: () => unknown }) | null
+    const stream = this.#stream as
+      (BodyStream & { dump?: () => Promise<void>; resume?: () => unknown }) | null
     this.#reset()
     this.#buffer = EMPTY
     this.#length = 0

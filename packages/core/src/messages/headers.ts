@@ -87,7 +87,8 @@ export class Headers implements Iterable<[string, string[]]> {
   /** For node:http and undici: one entry per name, lists kept as arrays. */
   toRaw(): RawHeaders {
     const out: RawHeaders = {}
-    for (const [name, values] of this.#map.values()) out[name] = values.length === 1 ? values[0]! : values
+    for (const [name, values] of this.#map.values())
+      out[name] = values.length === 1 ? values[0]! : values
     return out
   }
 

@@ -75,7 +75,10 @@ describe('Form', () => {
 describe('cookies', () => {
   test('request cookies from every Cookie header, values as lists of cookies', () => {
     const cookies = RequestCookies.parse(['a=1; b="two"', 'a=3; $Path=/'])
-    expect(cookies.get('a')).toEqual([{ name: 'a', value: '1' }, { name: 'a', value: '3' }])
+    expect(cookies.get('a')).toEqual([
+      { name: 'a', value: '1' },
+      { name: 'a', value: '3' },
+    ])
     expect(cookies.value('b')).toBe('two')
     expect(cookies[EL_GET]('a')).toEqual(cookies.get('a'))
     expect(cookies.has('$Path')).toBe(false)
@@ -91,7 +94,9 @@ describe('cookies', () => {
       httpOnly: true,
       sameSite: 'Strict',
     })
-    expect(text).toBe('IG_SESSIONID=abc; Path=/; Domain=example.com; Max-Age=60; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; HttpOnly; SameSite=Strict')
+    expect(text).toBe(
+      'IG_SESSIONID=abc; Path=/; Domain=example.com; Max-Age=60; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; HttpOnly; SameSite=Strict',
+    )
     expect(parseSetCookie(text)).toEqual({
       name: 'IG_SESSIONID',
       value: 'abc',
@@ -143,14 +148,19 @@ describe('Entity', () => {
     const entity = new Entity()
     const stream = streamOf('12345', '67890')
     entity.setStream(stream)
-    await expect(entity.buffer({ limit: 8 })).rejects.toMatchObject({ status: 413, code: 'ERR_POSTERN_REQUEST' })
+    await expect(entity.buffer({ limit: 8 })).rejects.toMatchObject({
+      status: 413,
+      code: 'ERR_POSTERN_REQUEST',
+    })
     expect(stream.destroyed).toBe(true)
   })
 
   test('a declared length over the limit is refused before reading', async () => {
     const entity = new Entity()
     entity.setStream(streamOf('abc'), 100)
-    await expect(entity.buffer({ limit: 10 })).rejects.toThrow('entity of 100 bytes is over the limit of 10')
+    await expect(entity.buffer({ limit: 10 })).rejects.toThrow(
+      'entity of 100 bytes is over the limit of 10',
+    )
   })
 
   test('malformed JSON is a 400; empty is null', async () => {
@@ -166,7 +176,10 @@ describe('Entity', () => {
     const response = new Response()
     response.headers.set('Transfer-Encoding', 'chunked')
     response.entity.setJson({ ok: true })
-    expect(response.headers.toJSON()).toEqual({ 'Content-Length': ['11'], 'Content-Type': ['application/json; charset=UTF-8'] })
+    expect(response.headers.toJSON()).toEqual({
+      'Content-Length': ['11'],
+      'Content-Type': ['application/json; charset=UTF-8'],
+    })
     const request = new Request({ method: 'POST' })
     request.entity.setForm(Form.from({ a: 'b c' }))
     expect(request.headers.get('content-type')).toBe('application/x-www-form-urlencoded')
@@ -207,7 +220,12 @@ describe('Request and Response', () => {
   })
 
   test('copy copies headers and shares buffered content', async () => {
-    const request = new Request({ method: 'POST', uri: 'http://h/', headers: { A: '1' }, entity: 'body' })
+    const request = new Request({
+      method: 'POST',
+      uri: 'http://h/',
+      headers: { A: '1' },
+      entity: 'body',
+    })
     const copy = request.copy()
     copy.headers.set('A', '2')
     expect(request.headers.get('A')).toBe('1')

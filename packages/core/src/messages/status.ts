@@ -1,12 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 
 export type StatusFamily =
-  | 'INFORMATIONAL'
-  | 'SUCCESSFUL'
-  | 'REDIRECTION'
-  | 'CLIENT_ERROR'
-  | 'SERVER_ERROR'
-  | 'UNKNOWN'
+  'INFORMATIONAL' | 'SUCCESSFUL' | 'REDIRECTION' | 'CLIENT_ERROR' | 'SERVER_ERROR' | 'UNKNOWN'
 
 const cache = new Map<number, Status>()
 
@@ -39,7 +34,8 @@ export class Status {
       throw new TypeError(`not an HTTP status code: ${code}`)
     }
     const standard = STATUS_CODES[code] ?? 'Unknown'
-    if (reasonPhrase !== undefined && reasonPhrase !== standard) return new Status(code, reasonPhrase)
+    if (reasonPhrase !== undefined && reasonPhrase !== standard)
+      return new Status(code, reasonPhrase)
     let status = cache.get(code)
     if (!status) cache.set(code, (status = new Status(code, standard)))
     return status

@@ -23,14 +23,27 @@ describe('MutableUri', () => {
     },
     {
       uri: 'http://localhost/',
-      parts: { scheme: 'http', host: 'localhost', port: null, rawPath: '/', query: null, fragment: null, userInfo: null, effectivePort: 80 },
+      parts: {
+        scheme: 'http',
+        host: 'localhost',
+        port: null,
+        rawPath: '/',
+        query: null,
+        fragment: null,
+        userInfo: null,
+        effectivePort: 80,
+      },
     },
     { uri: 'http://[::1]:8080/x', parts: { host: '[::1]', port: 8080, path: '/x' } },
-    { uri: '/relative/path?x=y', parts: { scheme: null, host: null, authority: null, path: '/relative/path', query: 'x=y' } },
+    {
+      uri: '/relative/path?x=y',
+      parts: { scheme: null, host: null, authority: null, path: '/relative/path', query: 'x=y' },
+    },
     { uri: 'urn:isbn:0451450523', parts: { scheme: 'urn', host: null, path: 'isbn:0451450523' } },
   ])('parses $uri', ({ uri, parts }) => {
     const parsed = MutableUri.parse(uri)
-    for (const [key, value] of Object.entries(parts)) expect(parsed[key as keyof MutableUri], key).toEqual(value)
+    for (const [key, value] of Object.entries(parts))
+      expect(parsed[key as keyof MutableUri], key).toEqual(value)
     expect(parsed.toString()).toBe(uri)
   })
 

@@ -6,16 +6,25 @@ import type { TokenResolver } from './tokens.js'
 function text(value: unknown): string | undefined {
   if (value === undefined) return undefined
   if (value === null) return 'null'
-  return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value)
+  return typeof value === 'string'
+    ? value
+    : typeof value === 'object'
+      ? JSON.stringify(value)
+      : String(value)
 }
 
 /** Flattens nested objects to dotted names: `{product: {listen: {port: 8080}}}` → `product.listen.port`. */
-export function flatten(object: Record<string, unknown>, prefix = '', into: Map<string, string> = new Map()): Map<string, string> {
+export function flatten(
+  object: Record<string, unknown>,
+  prefix = '',
+  into: Map<string, string> = new Map(),
+): Map<string, string> {
   for (const [key, value] of Object.entries(object)) {
     const name = prefix === '' ? key : `${prefix}.${key}`
     const str = text(value)
     if (str !== undefined) into.set(name, str)
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) flatten(value as Record<string, unknown>, name, into)
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      flatten(value as Record<string, unknown>, name, into)
   }
   return into
 }
@@ -54,7 +63,10 @@ export class EnvironmentResolver implements TokenResolver {
 /** `-D` system properties: the name must match the token exactly. */
 export class SystemPropertiesResolver extends MapResolver {
   constructor(properties: ReadonlyMap<string, string> | Record<string, string>) {
-    super(properties instanceof Map ? properties : new Map(Object.entries(properties)), 'system properties')
+    super(
+      properties instanceof Map ? properties : new Map(Object.entries(properties)),
+      'system properties',
+    )
   }
 }
 
@@ -105,7 +117,9 @@ export async function loadTokenFiles(dirs: readonly string[]): Promise<TokenReso
       for (const token of values.keys()) {
         const other = seen.get(token)
         if (other !== undefined) {
-          throw new TokenFileError(`token ${token} is defined in both ${join(dir, other)} and ${join(dir, name)}`)
+          throw new TokenFileError(
+            `token ${token} is defined in both ${join(dir, other)} and ${join(dir, name)}`,
+          )
         }
         seen.set(token, name)
       }

@@ -13,7 +13,13 @@ export class ConfigTransformError extends Error {
   }
 }
 
-const CHARSETS: Record<string, BufferEncoding> = { 'utf-8': 'utf8', utf8: 'utf8', 'iso-8859-1': 'latin1', 'us-ascii': 'ascii', 'utf-16le': 'utf16le' }
+const CHARSETS: Record<string, BufferEncoding> = {
+  'utf-8': 'utf8',
+  utf8: 'utf8',
+  'iso-8859-1': 'latin1',
+  'us-ascii': 'ascii',
+  'utf-16le': 'utf16le',
+}
 
 function charset(name: unknown, at: string): BufferEncoding {
   if (name === undefined) return 'utf8'
@@ -29,7 +35,11 @@ function parseJson(text: string, kind: 'array' | 'object', at: string): unknown 
   } catch (err) {
     throw new ConfigTransformError(at, `not a JSON ${kind}: ${text}`, { cause: err })
   }
-  if (kind === 'array' ? !Array.isArray(value) : typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (
+    kind === 'array'
+      ? !Array.isArray(value)
+      : typeof value !== 'object' || value === null || Array.isArray(value)
+  ) {
     throw new ConfigTransformError(at, `not a JSON ${kind}: ${text}`)
   }
   return value
@@ -42,7 +52,8 @@ const TRANSFORMS: Record<string, Transform> = {
   $int: (s) => (s !== null && /^[+-]?\d+$/.test(s.trim()) ? Number(s.trim()) : null),
   $number: (s, _n, at) => {
     const n = s === null ? NaN : Number(s.trim())
-    if (s === null || s.trim() === '' || Number.isNaN(n)) throw new ConfigTransformError(at, `not a number: ${String(s)}`)
+    if (s === null || s.trim() === '' || Number.isNaN(n))
+      throw new ConfigTransformError(at, `not a number: ${String(s)}`)
     return n
   },
   $bool: (s) => s !== null && s.toLowerCase() === 'true',
@@ -50,8 +61,10 @@ const TRANSFORMS: Record<string, Transform> = {
   $array: (s, _n, at) => (s === null ? null : parseJson(s, 'array', at)),
   $object: (s, _n, at) => (s === null ? null : parseJson(s, 'object', at)),
   $string: (s) => s,
-  '$base64:encode': (s, node, at) => (s === null ? null : Buffer.from(s, charset(node.$charset, at)).toString('base64')),
-  '$base64:decode': (s, node, at) => (s === null ? null : Buffer.from(s, 'base64').toString(charset(node.$charset, at))),
+  '$base64:encode': (s, node, at) =>
+    s === null ? null : Buffer.from(s, charset(node.$charset, at)).toString('base64'),
+  '$base64:decode': (s, node, at) =>
+    s === null ? null : Buffer.from(s, 'base64').toString(charset(node.$charset, at)),
 }
 
 function escape(segment: string): string {
@@ -68,22 +81,28 @@ export function transformConfig(json: unknown, resolver: TokenResolver, pointer 
     try {
       return resolveTokens(json, resolver)
     } catch (err) {
-      if (err instanceof TokenResolutionError) throw new ConfigTransformError(pointer, err.message, { cause: err })
+      if (err instanceof TokenResolutionError)
+        throw new ConfigTransformError(pointer, err.message, { cause: err })
       throw err
     }
   }
-  if (Array.isArray(json)) return json.map((v, i) => transformConfig(v, resolver, `${pointer}/${i}`))
+  if (Array.isArray(json))
+    return json.map((v, i) => transformConfig(v, resolver, `${pointer}/${i}`))
   if (typeof json !== 'object' || json === null) return json
   const node = json as Record<string, unknown>
   const key = Object.keys(node).find((k) => k in TRANSFORMS)
   if (key !== undefined) {
     const input = transformConfig(node[key], resolver, `${pointer}/${escape(key)}`)
     if (input !== null && typeof input !== 'string') {
-      throw new ConfigTransformError(`${pointer}/${escape(key)}`, `${key} needs a string, found ${JSON.stringify(input)}`)
+      throw new ConfigTransformError(
+        `${pointer}/${escape(key)}`,
+        `${key} needs a string, found ${JSON.stringify(input)}`,
+      )
     }
     return TRANSFORMS[key]!(input, node, pointer)
   }
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(node)) out[k] = transformConfig(v, resolver, `${pointer}/${escape(k)}`)
+  for (const [k, v] of Object.entries(node))
+    out[k] = transformConfig(v, resolver, `${pointer}/${escape(k)}`)
   return out
 }

@@ -11,8 +11,10 @@ export class CircuitBreaker {
   #openUntil = 0
 
   constructor(maxFailures: number, size: number, openMs: number) {
-    if (!(maxFailures > 0)) throw new RangeError('circuitBreaker.maxFailures must be greater than zero')
-    if (!(size > maxFailures)) throw new RangeError('circuitBreaker.slidingCounter.size must be greater than maxFailures')
+    if (!(maxFailures > 0))
+      throw new RangeError('circuitBreaker.maxFailures must be greater than zero')
+    if (!(size > maxFailures))
+      throw new RangeError('circuitBreaker.slidingCounter.size must be greater than maxFailures')
     this.#size = size
     this.#maxFailures = maxFailures
     this.#openMs = openMs

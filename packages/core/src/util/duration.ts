@@ -28,7 +28,8 @@ export function parseDurationNs(text: string): bigint | 'unlimited' {
   if (UNLIMITED.has(input)) return 'unlimited'
   if (ZERO.has(input)) return 0n
   if (input === '') throw new DurationError('empty duration')
-  if (input.startsWith('-')) throw new DurationError(`negative durations are not supported: ${text}`)
+  if (input.startsWith('-'))
+    throw new DurationError(`negative durations are not supported: ${text}`)
   const re = /(\d+)\s*([a-zµ]+)|(\S+)/gu
   let total = 0n
   let parts = 0

@@ -43,6 +43,7 @@ function escapeLength(line: string, at: number): number {
 function unescapeChar(line: string, at: number): string {
   const next = line[at + 1]
   if (next === undefined) return ''
-  if (escapeLength(line, at) === 6) return String.fromCharCode(parseInt(line.slice(at + 2, at + 6), 16))
+  if (escapeLength(line, at) === 6)
+    return String.fromCharCode(parseInt(line.slice(at + 2, at + 6), 16))
   return { t: '\t', n: '\n', r: '\r', f: '\f' }[next] ?? next
 }

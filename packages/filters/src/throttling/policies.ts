@@ -29,7 +29,9 @@ export function fixedRate(rate: ThrottlingRate): ThrottlingPolicy {
 export const mappedThrottlingPolicy = heaplet({
   schema: Type.Object(
     {
-      throttlingRateMapper: Expr(Type.String(), { description: 'Categorizes requests; its value is a key of throttlingRatesMapping.' }),
+      throttlingRateMapper: Expr(Type.String(), {
+        description: 'Categorizes requests; its value is a key of throttlingRatesMapping.',
+      }),
       throttlingRatesMapping: Type.Record(Type.String(), RateConfig),
       defaultRate: RateConfig,
     },
@@ -37,7 +39,9 @@ export const mappedThrottlingPolicy = heaplet({
   ),
   description: 'Maps throttling rates to groups of requests.',
   create: (config, env): ThrottlingPolicy => {
-    const rates = new Map(Object.entries(config.throttlingRatesMapping).map(([k, v]) => [k, toRate(v)]))
+    const rates = new Map(
+      Object.entries(config.throttlingRatesMapping).map(([k, v]) => [k, toRate(v)]),
+    )
     const fallback = toRate(config.defaultRate)
     const mapper = config.throttlingRateMapper as Expression<string>
     const bindings: Bindings = env.bindings
@@ -63,7 +67,10 @@ export const defaultRateThrottlingPolicy = heaplet({
   create: (config): ThrottlingPolicy => {
     const fallback = toRate(config.defaultRate)
     const delegate = config.delegateThrottlingRatePolicy
-    if (!isThrottlingPolicy(delegate)) throw new TypeError('delegateThrottlingRatePolicy must be a throttling policy')
-    return { lookup: async (context, request) => (await delegate.lookup(context, request)) ?? fallback }
+    if (!isThrottlingPolicy(delegate))
+      throw new TypeError('delegateThrottlingRatePolicy must be a throttling policy')
+    return {
+      lookup: async (context, request) => (await delegate.lookup(context, request)) ?? fallback,
+    }
   },
 })

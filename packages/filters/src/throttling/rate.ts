@@ -22,9 +22,16 @@ export const RateConfig = Type.Object(
 
 /** Checks and converts a rate: capacity not negative, duration finite and at least 1 ms. */
 export function toRate(config: { numberOfRequests: number; duration: string }): ThrottlingRate {
-  if (config.numberOfRequests < 0) throw new ThrottlingRateError(`numberOfRequests must not be negative: ${config.numberOfRequests}`)
+  if (config.numberOfRequests < 0)
+    throw new ThrottlingRateError(
+      `numberOfRequests must not be negative: ${config.numberOfRequests}`,
+    )
   const ns = parseDurationNs(config.duration)
-  if (ns === 'unlimited') throw new ThrottlingRateError(`the duration of a throttling rate must not be unlimited`)
-  if (ns < 1_000_000n) throw new ThrottlingRateError(`the duration of a throttling rate must be at least 1 ms: ${config.duration}`)
+  if (ns === 'unlimited')
+    throw new ThrottlingRateError(`the duration of a throttling rate must not be unlimited`)
+  if (ns < 1_000_000n)
+    throw new ThrottlingRateError(
+      `the duration of a throttling rate must be at least 1 ms: ${config.duration}`,
+    )
   return { numberOfRequests: config.numberOfRequests, durationMs: Number(ns) / 1_000_000 }
 }

@@ -4,18 +4,25 @@ import { describe, expect, test } from 'vitest'
 import { toRate, ThrottlingRateError } from './rate.js'
 import { MemoryThrottlingStore } from './store.js'
 
-const sharedDir = process.env.POSTERN_SHARED_DIR ?? new URL('../../../../../shared/', import.meta.url).pathname
+const sharedDir =
+  process.env.POSTERN_SHARED_DIR ?? new URL('../../../../../shared/', import.meta.url).pathname
 
 describe('throttling rates', () => {
-  const vectors = (JSON.parse(readFileSync(join(sharedDir, 'conformance/openig-vectors.json'), 'utf8')) as { kind: string; input: { numberOfRequests: number; duration: string } }[]).filter(
-    (v) => v.kind === 'throttling-rate',
-  )
+  const vectors = (
+    JSON.parse(readFileSync(join(sharedDir, 'conformance/openig-vectors.json'), 'utf8')) as {
+      kind: string
+      input: { numberOfRequests: number; duration: string }
+    }[]
+  ).filter((v) => v.kind === 'throttling-rate')
   test.for(vectors)('OpenIG conformance: $input is refused', ({ input }) => {
     expect(() => toRate(input)).toThrow(ThrottlingRateError)
   })
 
   test('a valid rate converts its duration', () => {
-    expect(toRate({ numberOfRequests: 6, duration: '10 s' })).toEqual({ numberOfRequests: 6, durationMs: 10_000 })
+    expect(toRate({ numberOfRequests: 6, duration: '10 s' })).toEqual({
+      numberOfRequests: 6,
+      durationMs: 10_000,
+    })
   })
 })
 
@@ -54,6 +61,9 @@ describe('MemoryThrottlingStore', () => {
 
   test('a zero rate refuses everything', () => {
     const store = new MemoryThrottlingStore()
-    expect(store.take('a', { numberOfRequests: 0, durationMs: 1000 }, 0)).toEqual({ allowed: false, retryAfterMs: 1000 })
+    expect(store.take('a', { numberOfRequests: 0, durationMs: 1000 }, 0)).toEqual({
+      allowed: false,
+      retryAfterMs: 1000,
+    })
   })
 })

@@ -46,24 +46,31 @@ export class MemoryThrottlingStore implements ThrottlingStore {
     let bucket = this.#buckets.get(key)
     if (bucket) {
       this.#buckets.delete(key) // re-inserted below: Map order is recency
-      bucket.tokens = Math.min(rate.numberOfRequests, bucket.tokens + ((nowMs - bucket.updated) * rate.numberOfRequests) / rate.durationMs)
+      bucket.tokens = Math.min(
+        rate.numberOfRequests,
+        bucket.tokens + ((nowMs - bucket.updated) * rate.numberOfRequests) / rate.durationMs,
+      )
       bucket.updated = nowMs
     } else {
       bucket = { tokens: rate.numberOfRequests, updated: nowMs, rate }
-      if (this.#buckets.size >= this.#maxPartitions) this.#buckets.delete(this.#buckets.keys().next().value!)
+      if (this.#buckets.size >= this.#maxPartitions)
+        this.#buckets.delete(this.#buckets.keys().next().value!)
     }
     this.#buckets.set(key, bucket)
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1
       return { allowed: true, retryAfterMs: 0 }
     }
-    const perToken = rate.numberOfRequests === 0 ? rate.durationMs : rate.durationMs / rate.numberOfRequests
+    const perToken =
+      rate.numberOfRequests === 0 ? rate.durationMs : rate.durationMs / rate.numberOfRequests
     return { allowed: false, retryAfterMs: (1 - bucket.tokens) * perToken }
   }
 
   clean(nowMs: number): void {
     for (const [key, bucket] of this.#buckets) {
-      const refilled = bucket.tokens + ((nowMs - bucket.updated) * bucket.rate.numberOfRequests) / bucket.rate.durationMs
+      const refilled =
+        bucket.tokens +
+        ((nowMs - bucket.updated) * bucket.rate.numberOfRequests) / bucket.rate.durationMs
       if (refilled >= bucket.rate.numberOfRequests) this.#buckets.delete(key)
     }
   }

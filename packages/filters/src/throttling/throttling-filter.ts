@@ -32,7 +32,12 @@ export class ThrottlingFilter implements Filter {
   readonly #store: ThrottlingStore
   readonly #env: { bindings: Bindings; logger: Logger }
 
-  constructor(grouping: Expression<string> | undefined, policy: ThrottlingPolicy, store: ThrottlingStore, env: { bindings: Bindings; logger: Logger }) {
+  constructor(
+    grouping: Expression<string> | undefined,
+    policy: ThrottlingPolicy,
+    store: ThrottlingStore,
+    env: { bindings: Bindings; logger: Logger },
+  ) {
     this.#grouping = grouping
     this.#policy = policy
     this.#store = store
@@ -42,9 +47,14 @@ export class ThrottlingFilter implements Filter {
   async filter(context: Context, request: Request, next: Handler): Promise<Response> {
     let partition = ''
     if (this.#grouping) {
-      const value = await this.#grouping.evaluate(requestBindings(this.#env.bindings, context, request))
+      const value = await this.#grouping.evaluate(
+        requestBindings(this.#env.bindings, context, request),
+      )
       if (value === null) {
-        this.#env.logger.error({ requestGroupingPolicy: this.#grouping.template }, 'requestGroupingPolicy evaluated to null')
+        this.#env.logger.error(
+          { requestGroupingPolicy: this.#grouping.template },
+          'requestGroupingPolicy evaluated to null',
+        )
         return Response.of(500)
       }
       partition = value
@@ -53,17 +63,33 @@ export class ThrottlingFilter implements Filter {
     if (rate === null) return next.handle(context, request) // no rate for this request: not throttled
     const { allowed, retryAfterMs } = await this.#store.take(partition, rate, Date.now())
     if (allowed) return next.handle(context, request)
-    return new Response({ status: 429, headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } })
+    return new Response({
+      status: 429,
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+    })
   }
 }
 
 const ThrottlingFilterConfig = Type.Object(
   {
-    requestGroupingPolicy: Type.Optional(Expr(Type.String(), { description: 'The partition of a request; default: one partition for all.' })),
-    throttlingRatePolicy: Type.Optional(Ref<ThrottlingPolicy>('ThrottlingPolicy', { description: 'MappedThrottlingPolicy, DefaultRateThrottlingPolicy...' })),
+    requestGroupingPolicy: Type.Optional(
+      Expr(Type.String(), {
+        description: 'The partition of a request; default: one partition for all.',
+      }),
+    ),
+    throttlingRatePolicy: Type.Optional(
+      Ref<ThrottlingPolicy>('ThrottlingPolicy', {
+        description: 'MappedThrottlingPolicy, DefaultRateThrottlingPolicy...',
+      }),
+    ),
     rate: Type.Optional(RateConfig),
-    cleaningInterval: Duration({ default: '1 minute', description: 'How often idle partitions are dropped (more than zero, at most one day).' }),
-    executor: Type.Optional(Raw({ description: 'Not used: Node schedules cleaning on its event loop.' })),
+    cleaningInterval: Duration({
+      default: '1 minute',
+      description: 'How often idle partitions are dropped (more than zero, at most one day).',
+    }),
+    executor: Type.Optional(
+      Raw({ description: 'Not used: Node schedules cleaning on its event loop.' }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -74,10 +100,22 @@ export const throttlingFilter = heaplet({
   create: (config, env) => {
     const at = (p: string) => `${env.pointer}/config${p}`
     const object = { name: env.name, type: env.type }
-    if (config.rate && config.throttlingRatePolicy) throw new ConfigError(env.source, at(''), 'use either rate or throttlingRatePolicy, not both', object)
-    if (!config.rate && !config.throttlingRatePolicy) throw new ConfigError(env.source, at(''), 'rate or throttlingRatePolicy is required', object)
+    if (config.rate && config.throttlingRatePolicy)
+      throw new ConfigError(
+        env.source,
+        at(''),
+        'use either rate or throttlingRatePolicy, not both',
+        object,
+      )
+    if (!config.rate && !config.throttlingRatePolicy)
+      throw new ConfigError(env.source, at(''), 'rate or throttlingRatePolicy is required', object)
     if (!(config.cleaningInterval > 0) || config.cleaningInterval > DAY_MS) {
-      throw new ConfigError(env.source, at('/cleaningInterval'), 'must be more than zero and at most one day', object)
+      throw new ConfigError(
+        env.source,
+        at('/cleaningInterval'),
+        'must be more than zero and at most one day',
+        object,
+      )
     }
     let policy: ThrottlingPolicy
     if (config.rate) {
@@ -87,7 +125,13 @@ export const throttlingFilter = heaplet({
         throw new ConfigError(env.source, at('/rate'), (err as Error).message, object)
       }
     } else {
-      if (!isThrottlingPolicy(config.throttlingRatePolicy)) throw new ConfigError(env.source, at('/throttlingRatePolicy'), 'is not a throttling policy', object)
+      if (!isThrottlingPolicy(config.throttlingRatePolicy))
+        throw new ConfigError(
+          env.source,
+          at('/throttlingRatePolicy'),
+          'is not a throttling policy',
+          object,
+        )
       policy = config.throttlingRatePolicy
     }
     const store = new MemoryThrottlingStore()
@@ -95,6 +139,11 @@ export const throttlingFilter = heaplet({
     timer.unref()
     env.onDestroy(() => clearInterval(timer))
     const grouping = config.requestGroupingPolicy as Expression<string> | undefined
-    return new ThrottlingFilter(grouping && grouping.template !== '' ? grouping : undefined, policy, store, env)
+    return new ThrottlingFilter(
+      grouping && grouping.template !== '' ? grouping : undefined,
+      policy,
+      store,
+      env,
+    )
   },
 })

@@ -29,23 +29,64 @@ const SKIP_REQUEST = new Set(['host', 'content-length'])
 
 export const ClientHandlerConfig = Type.Object(
   {
-    connections: Type.Integer({ minimum: 1, default: 64, description: 'Maximum concurrent connections per upstream origin.' }),
-    waitQueueSize: Type.Optional(Type.Integer({ minimum: 0, description: 'Requests allowed to wait for a connection; more are refused (502).' })),
-    soTimeout: Duration({ default: '10 seconds', description: 'Socket timeout: a stalled connection is destroyed.' }),
-    connectionTimeout: Duration({ default: '10 seconds', description: 'Time to wait to establish a connection.' }),
-    protocolVersion: Type.Optional(StringEnum(['HTTP/1.1', 'HTTP/2'], { description: 'HTTP/2 over TLS (ALPN), else HTTP/1.1.' })),
-    propagateDisconnection: Type.Boolean({ default: false, description: 'Cancel the upstream call when the client disconnects.' }),
-    tls: Type.Optional(Ref<ClientTlsProvider>('ClientTlsOptions', { description: 'ClientTlsOptions for HTTPS upstreams.' })),
-    proxyOptions: Type.Optional(Ref<ProxyOptions>('ProxyOptions', { description: 'NoProxyOptions or SystemProxyOptions.' })),
+    connections: Type.Integer({
+      minimum: 1,
+      default: 64,
+      description: 'Maximum concurrent connections per upstream origin.',
+    }),
+    waitQueueSize: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Requests allowed to wait for a connection; more are refused (502).',
+      }),
+    ),
+    soTimeout: Duration({
+      default: '10 seconds',
+      description: 'Socket timeout: a stalled connection is destroyed.',
+    }),
+    connectionTimeout: Duration({
+      default: '10 seconds',
+      description: 'Time to wait to establish a connection.',
+    }),
+    protocolVersion: Type.Optional(
+      StringEnum(['HTTP/1.1', 'HTTP/2'], { description: 'HTTP/2 over TLS (ALPN), else HTTP/1.1.' }),
+    ),
+    propagateDisconnection: Type.Boolean({
+      default: false,
+      description: 'Cancel the upstream call when the client disconnects.',
+    }),
+    tls: Type.Optional(
+      Ref<ClientTlsProvider>('ClientTlsOptions', {
+        description: 'ClientTlsOptions for HTTPS upstreams.',
+      }),
+    ),
+    proxyOptions: Type.Optional(
+      Ref<ProxyOptions>('ProxyOptions', { description: 'NoProxyOptions or SystemProxyOptions.' }),
+    ),
     retries: Type.Optional(
       Type.Object(
         {
           enabled: Type.Boolean({ default: true }),
-          condition: Type.Optional(Expr(Type.Boolean(), { description: 'Retry when this holds for the response. Default ${false}.' })),
-          count: Type.Integer({ minimum: 0, default: 5, description: 'Maximum number of retries.' }),
+          condition: Type.Optional(
+            Expr(Type.Boolean(), {
+              description: 'Retry when this holds for the response. Default ${false}.',
+            }),
+          ),
+          count: Type.Integer({
+            minimum: 0,
+            default: 5,
+            description: 'Maximum number of retries.',
+          }),
           delay: Duration({ default: '10 seconds', description: 'Time to wait before a retry.' }),
-          runtimeExceptionCondition: Type.Optional(Expr(Type.Boolean(), { description: 'Retry a failed call when this holds (`exception` bound). Default: always.' })),
-          executor: Type.Optional(Raw({ description: 'Not used: Node schedules retries on its event loop.' })),
+          runtimeExceptionCondition: Type.Optional(
+            Expr(Type.Boolean(), {
+              description:
+                'Retry a failed call when this holds (`exception` bound). Default: always.',
+            }),
+          ),
+          executor: Type.Optional(
+            Raw({ description: 'Not used: Node schedules retries on its event loop.' }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -54,11 +95,21 @@ export const ClientHandlerConfig = Type.Object(
       Type.Object(
         {
           enabled: Type.Boolean({ default: true }),
-          maxFailures: Type.Integer({ minimum: 1, description: 'Failures in the window that open the circuit.' }),
+          maxFailures: Type.Integer({
+            minimum: 1,
+            description: 'Failures in the window that open the circuit.',
+          }),
           openDuration: Duration({ description: 'How long the circuit stays open.' }),
-          slidingCounter: Type.Object({ size: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
-          openHandler: Type.Optional(Ref<Handler>('Handler', { description: 'Handles requests while the circuit is open.' })),
-          executor: Type.Optional(Raw({ description: 'Not used: Node schedules on its event loop.' })),
+          slidingCounter: Type.Object(
+            { size: Type.Integer({ minimum: 1 }) },
+            { additionalProperties: false },
+          ),
+          openHandler: Type.Optional(
+            Ref<Handler>('Handler', { description: 'Handles requests while the circuit is open.' }),
+          ),
+          executor: Type.Optional(
+            Raw({ description: 'Not used: Node schedules on its event loop.' }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -66,8 +117,13 @@ export const ClientHandlerConfig = Type.Object(
     websocket: Type.Optional(
       Type.Object(
         {
-          enabled: Type.Boolean({ default: false, description: 'Upgrade HTTP(S) requests to WebSocket and tunnel them.' }),
-          connectionTimeout: Type.Optional(Duration({ description: "Default: the handler's connectionTimeout." })),
+          enabled: Type.Boolean({
+            default: false,
+            description: 'Upgrade HTTP(S) requests to WebSocket and tunnel them.',
+          }),
+          connectionTimeout: Type.Optional(
+            Duration({ description: "Default: the handler's connectionTimeout." }),
+          ),
           soTimeout: Type.Optional(Duration({ description: "Default: the handler's soTimeout." })),
           tls: Type.Optional(Ref<ClientTlsProvider>('ClientTlsOptions')),
         },
@@ -96,13 +152,27 @@ export class ClientHandler implements Handler {
   readonly #bindings: Bindings
   #waiting = 0
 
-  constructor(config: ClientHandlerConfig, tls: TlsOptions | undefined, logger: Logger, websocketTls?: TlsOptions, bindings: Bindings = {}) {
+  constructor(
+    config: ClientHandlerConfig,
+    tls: TlsOptions | undefined,
+    logger: Logger,
+    websocketTls?: TlsOptions,
+    bindings: Bindings = {},
+  ) {
     const timeout = Number.isFinite(config.soTimeout) ? config.soTimeout : 0
     const connect = {
       timeout: Number.isFinite(config.connectionTimeout) ? config.connectionTimeout : 0,
       ...(tls ?? {}),
     }
-    const proxied = config.proxyOptions && isProxyOptions(config.proxyOptions) ? config.proxyOptions.dispatcher({ connect, headersTimeout: timeout, bodyTimeout: timeout, connections: config.connections }) : undefined
+    const proxied =
+      config.proxyOptions && isProxyOptions(config.proxyOptions)
+        ? config.proxyOptions.dispatcher({
+            connect,
+            headersTimeout: timeout,
+            bodyTimeout: timeout,
+            connections: config.connections,
+          })
+        : undefined
     this.#agent =
       proxied ??
       new Agent({
@@ -127,7 +197,9 @@ export class ClientHandler implements Handler {
       : undefined
     this.#retries = config.retries?.enabled ? config.retries : undefined
     const cb = config.circuitBreaker
-    this.#breaker = cb?.enabled ? new CircuitBreaker(cb.maxFailures, cb.slidingCounter.size, cb.openDuration) : undefined
+    this.#breaker = cb?.enabled
+      ? new CircuitBreaker(cb.maxFailures, cb.slidingCounter.size, cb.openDuration)
+      : undefined
     this.#openHandler = cb?.openHandler
     this.#bindings = bindings
   }
@@ -152,22 +224,39 @@ export class ClientHandler implements Handler {
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.#send(request)
       if (retries && attempt < retries.count) {
-        const scope: Bindings = requestBindings(this.#bindings, context, request, 'response' in outcome ? outcome.response : null)
+        const scope: Bindings = requestBindings(
+          this.#bindings,
+          context,
+          request,
+          'response' in outcome ? outcome.response : null,
+        )
         let again: boolean
         if ('error' in outcome) {
           scope.exception = outcome.error
-          again = !retries.runtimeExceptionCondition || (retries.runtimeExceptionCondition as Expression<boolean>).eval(scope) === true
-        } else again = retries.condition !== undefined && (retries.condition as Expression<boolean>).eval(scope) === true
+          again =
+            !retries.runtimeExceptionCondition ||
+            (retries.runtimeExceptionCondition as Expression<boolean>).eval(scope) === true
+        } else
+          again =
+            retries.condition !== undefined &&
+            (retries.condition as Expression<boolean>).eval(scope) === true
         if (again) {
           if ('response' in outcome) await outcome.response.entity.discard()
-          this.#logger.debug({ attempt: attempt + 1, uri: request.uri.toString() }, 'retrying request')
+          this.#logger.debug(
+            { attempt: attempt + 1, uri: request.uri.toString() },
+            'retrying request',
+          )
           await delay(retries.delay, request.signal)
           continue
         }
       }
       this.#breaker?.record('error' in outcome)
       if ('response' in outcome) return outcome.response
-      if (retries && attempt > 0) this.#logger.warn({ attempts: attempt + 1, uri: request.uri.toString() }, 'all retries failed')
+      if (retries && attempt > 0)
+        this.#logger.warn(
+          { attempts: attempt + 1, uri: request.uri.toString() },
+          'all retries failed',
+        )
       return this.#failure(outcome.error, request)
     }
   }
@@ -205,7 +294,10 @@ export class ClientHandler implements Handler {
       if (request.method === 'HEAD' || upstream.statusCode === 204 || upstream.statusCode === 304) {
         upstream.body.resume()
       } else {
-        response.entity.setStream(upstream.body, declared === undefined ? undefined : Number(declared))
+        response.entity.setStream(
+          upstream.body,
+          declared === undefined ? undefined : Number(declared),
+        )
         if (declared !== undefined) response.headers.set('content-length', String(declared))
       }
       return { response }
@@ -222,7 +314,10 @@ export class ClientHandler implements Handler {
       err instanceof undiciErrors.HeadersTimeoutError ||
       err instanceof undiciErrors.BodyTimeoutError ||
       err instanceof undiciErrors.ConnectTimeoutError
-    this.#logger.warn({ err, uri: request.uri.toString() }, timeout ? 'upstream timed out' : 'upstream unreachable')
+    this.#logger.warn(
+      { err, uri: request.uri.toString() },
+      timeout ? 'upstream timed out' : 'upstream unreachable',
+    )
     return Response.of(502, undefined, err)
   }
 
@@ -239,8 +334,18 @@ async function tlsOf(ref: unknown): Promise<TlsOptions | undefined> {
   return ref.clientTlsOptions()
 }
 
-export async function createClientHandler(config: ClientHandlerConfig, logger: Logger, bindings: Bindings): Promise<ClientHandler> {
-  return new ClientHandler(config, await tlsOf(config.tls), logger, await tlsOf(config.websocket?.tls), bindings)
+export async function createClientHandler(
+  config: ClientHandlerConfig,
+  logger: Logger,
+  bindings: Bindings,
+): Promise<ClientHandler> {
+  return new ClientHandler(
+    config,
+    await tlsOf(config.tls),
+    logger,
+    await tlsOf(config.websocket?.tls),
+    bindings,
+  )
 }
 
 /** ClientHandler: calls made inside a route (AM, APIs). */
@@ -262,9 +367,13 @@ export const reverseProxyHandler = heaplet({
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer)
-      resolve()
-    }, { once: true })
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      { once: true },
+    )
   })
 }

@@ -13,9 +13,13 @@ const HOP_BY_HOP = new Set([
 ])
 
 /** Copies headers for the next hop: drops RFC 9110 hop-by-hop headers and those named in Connection. */
-export function endToEnd(headers: Headers, skip?: ReadonlySet<string>): Record<string, string | string[]> {
+export function endToEnd(
+  headers: Headers,
+  skip?: ReadonlySet<string>,
+): Record<string, string | string[]> {
   const named = new Set<string>()
-  for (const value of headers.getAll('connection')) for (const token of value.split(',')) named.add(token.trim().toLowerCase())
+  for (const value of headers.getAll('connection'))
+    for (const token of value.split(',')) named.add(token.trim().toLowerCase())
   const out: Record<string, string | string[]> = {}
   for (const [name, values] of headers) {
     const lower = name.toLowerCase()

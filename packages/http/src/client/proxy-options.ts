@@ -4,7 +4,12 @@ import { heaplet, Type } from '@postern/core'
 /** What ClientHandler and ReverseProxyHandler ask a ProxyOptions heap object for. */
 export interface ProxyOptions {
   /** An undici dispatcher that sends requests through the proxy, or undefined for direct connections. */
-  dispatcher(options: { connect: Record<string, unknown>; headersTimeout: number; bodyTimeout: number; connections: number }): Dispatcher | undefined
+  dispatcher(options: {
+    connect: Record<string, unknown>
+    headersTimeout: number
+    bodyTimeout: number
+    connections: number
+  }): Dispatcher | undefined
 }
 
 export function isProxyOptions(value: unknown): value is ProxyOptions {
@@ -31,11 +36,17 @@ export const systemProxyOptions = heaplet({
     const environment = (env.bindings.env ?? process.env) as Record<string, string | undefined>
     const fromProperties = (scheme: 'http' | 'https') => {
       const host = system[`${scheme}.proxyHost`]
-      return host ? `http://${host}:${system[`${scheme}.proxyPort`] ?? (scheme === 'https' ? '443' : '80')}` : undefined
+      return host
+        ? `http://${host}:${system[`${scheme}.proxyPort`] ?? (scheme === 'https' ? '443' : '80')}`
+        : undefined
     }
     const httpProxy = fromProperties('http') ?? environment.HTTP_PROXY ?? environment.http_proxy
-    const httpsProxy = fromProperties('https') ?? environment.HTTPS_PROXY ?? environment.https_proxy ?? httpProxy
-    const noProxy = system['http.nonProxyHosts']?.replaceAll('|', ',') ?? environment.NO_PROXY ?? environment.no_proxy
+    const httpsProxy =
+      fromProperties('https') ?? environment.HTTPS_PROXY ?? environment.https_proxy ?? httpProxy
+    const noProxy =
+      system['http.nonProxyHosts']?.replaceAll('|', ',') ??
+      environment.NO_PROXY ??
+      environment.no_proxy
     return {
       dispatcher: (options) =>
         httpProxy || httpsProxy

@@ -12,7 +12,8 @@ export const transactionIdOutboundFilter = heaplet({
   create: (): Filter => ({
     filter: (context, request, next) => {
       const tx = context.as(TransactionIdContext)
-      if (tx) request.headers.set(TRANSACTION_ID_HEADER, tx.transactionId.createSubTransactionId().value)
+      if (tx)
+        request.headers.set(TRANSACTION_ID_HEADER, tx.transactionId.createSubTransactionId().value)
       return next.handle(context, request)
     },
   }),

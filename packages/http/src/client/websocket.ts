@@ -13,7 +13,10 @@ export interface WebSocketOptions {
  * Tunnels an Upgrade request to `request.uri`: sends the handshake with the request's headers,
  * then pipes bytes both ways; the upstream's 101 (or refusal) reaches the client unchanged.
  */
-export async function tunnel(request: Request, options: WebSocketOptions): Promise<Response | undefined> {
+export async function tunnel(
+  request: Request,
+  options: WebSocketOptions,
+): Promise<Response | undefined> {
   const client = takeUpgrade(request)
   if (!client) return undefined
   const uri = request.uri
@@ -25,7 +28,10 @@ export async function tunnel(request: Request, options: WebSocketOptions): Promi
     : connectTcp({ host, port })
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('WebSocket connection timed out')), options.connectionTimeoutMs)
+      const timer = setTimeout(
+        () => reject(new Error('WebSocket connection timed out')),
+        options.connectionTimeoutMs,
+      )
       upstream.once(secure ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer)
         resolve()

@@ -20,7 +20,13 @@ import {
 } from '@postern/core'
 
 /** Rebases the request URI (scheme, host, port) to the evaluated base URI. */
-function rebase(expr: Expression<string>, constant: MutableUri | null, scope: () => Bindings, request: Request, logger: Logger): boolean {
+function rebase(
+  expr: Expression<string>,
+  constant: MutableUri | null,
+  scope: () => Bindings,
+  request: Request,
+  logger: Logger,
+): boolean {
   if (constant) {
     request.uri.rebase(constant)
     return true
@@ -28,7 +34,10 @@ function rebase(expr: Expression<string>, constant: MutableUri | null, scope: ()
   const text = expr.eval(scope())
   const base = text === null ? null : MutableUri.tryParse(text)
   if (base === null || base.host === null || base.scheme === null) {
-    logger.error({ baseURI: expr.template, value: text }, 'baseURI does not evaluate to an absolute URI')
+    logger.error(
+      { baseURI: expr.template, value: text },
+      'baseURI does not evaluate to an absolute URI',
+    )
     return false
   }
   request.uri.rebase(base)
@@ -48,16 +57,29 @@ export class BaseUriDecorator implements Decorator {
 
   decorate(object: unknown, config: unknown, at: DecorationContext): unknown {
     if (config === null || config === undefined || config === false) return object
-    if (typeof config !== 'string') throw new ConfigError(at.source, at.pointer, 'baseURI must be a URL string or expression', { name: at.name, type: at.type })
+    if (typeof config !== 'string')
+      throw new ConfigError(at.source, at.pointer, 'baseURI must be a URL string or expression', {
+        name: at.name,
+        type: at.type,
+      })
     let expr: Expression<string>
     try {
       expr = Expression.parse<string>(config, { expectedType: 'string' })
     } catch (err) {
-      if (err instanceof ExpressionSyntaxError) throw new ConfigError(at.source, at.pointer, `expression syntax error at column ${err.column}: ${err.reason}`, { name: at.name, type: at.type })
+      if (err instanceof ExpressionSyntaxError)
+        throw new ConfigError(
+          at.source,
+          at.pointer,
+          `expression syntax error at column ${err.column}: ${err.reason}`,
+          { name: at.name, type: at.type },
+        )
       throw err
     }
     if (expr.isConstant && MutableUri.tryParse(config)?.host == null) {
-      throw new ConfigError(at.source, at.pointer, `baseURI is not an absolute URI: ${config}`, { name: at.name, type: at.type })
+      throw new ConfigError(at.source, at.pointer, `baseURI is not an absolute URI: ${config}`, {
+        name: at.name,
+        type: at.type,
+      })
     }
     const bindings = at.heap.bindings ?? this.#bindings
     const logger = at.logger
@@ -67,14 +89,18 @@ export class BaseUriDecorator implements Decorator {
       const filter = object as Filter
       return {
         filter: (context: Context, request: Request, next: Handler) =>
-          rebase(expr, constant, () => requestBindings(bindings, context, request), request, logger) ? filter.filter(context, request, next) : Promise.resolve(Response.of(500)),
+          rebase(expr, constant, () => requestBindings(bindings, context, request), request, logger)
+            ? filter.filter(context, request, next)
+            : Promise.resolve(Response.of(500)),
       } satisfies Filter
     }
     if (isHandler(object)) {
       const handler = object as Handler & { upgrade?: (...args: never[]) => unknown }
       const decorated: Handler & { upgrade?: unknown } = {
         handle: (context: Context, request: Request) =>
-          rebase(expr, constant, () => requestBindings(bindings, context, request), request, logger) ? handler.handle(context, request) : Promise.resolve(Response.of(500)),
+          rebase(expr, constant, () => requestBindings(bindings, context, request), request, logger)
+            ? handler.handle(context, request)
+            : Promise.resolve(Response.of(500)),
       }
       return decorated
     }

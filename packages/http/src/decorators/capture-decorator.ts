@@ -16,14 +16,32 @@ import {
   type Static,
 } from '@postern/core'
 
-const POINTS = ['all', 'none', 'request', 'filtered_request', 'response', 'filtered_response'] as const
+const POINTS = [
+  'all',
+  'none',
+  'request',
+  'filtered_request',
+  'response',
+  'filtered_response',
+] as const
 type Point = (typeof POINTS)[number]
 
 const CaptureDecoratorConfig = Type.Object(
   {
-    captureEntity: Type.Boolean({ default: false, description: 'Capture message entities (text only).' }),
-    captureContext: Type.Boolean({ default: false, description: 'Capture the context chain as JSON.' }),
-    maxEntityLength: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, default: 524_288, description: 'Bytes of entity captured at most.' }),
+    captureEntity: Type.Boolean({
+      default: false,
+      description: 'Capture message entities (text only).',
+    }),
+    captureContext: Type.Boolean({
+      default: false,
+      description: 'Capture the context chain as JSON.',
+    }),
+    maxEntityLength: Type.Integer({
+      minimum: 0,
+      maximum: 2 ** 31 - 1,
+      default: 524_288,
+      description: 'Bytes of entity captured at most.',
+    }),
     masks: Type.Optional(
       Type.Object(
         {
@@ -40,7 +58,8 @@ const CaptureDecoratorConfig = Type.Object(
 )
 type CaptureDecoratorConfig = Static<typeof CaptureDecoratorConfig>
 
-const TEXT = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript|[a-z.+-]*\+(json|xml)))/i
+const TEXT =
+  /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript|[a-z.+-]*\+(json|xml)))/i
 
 function patterns(list: readonly string[] | undefined): RegExp[] {
   return (list ?? []).map((p) => new RegExp(`^(?:${p})$`, 'i'))
@@ -69,7 +88,12 @@ export class CaptureDecorator implements Decorator {
     const list = (Array.isArray(config) ? config : [config]).map((p) => String(p).toLowerCase())
     for (const p of list) {
       if (!(POINTS as readonly string[]).includes(p)) {
-        throw new ConfigError(at.source, at.pointer, `unknown capture point ${p}: use ${POINTS.join(', ')}`, { name: at.name, type: at.type })
+        throw new ConfigError(
+          at.source,
+          at.pointer,
+          `unknown capture point ${p}: use ${POINTS.join(', ')}`,
+          { name: at.name, type: at.type },
+        )
       }
     }
     const points = new Set(list as Point[])
@@ -90,7 +114,8 @@ export class CaptureDecorator implements Decorator {
               return res
             },
           })
-          if (want('filtered_response')) await this.#log(logger, 'filtered_response', context, response)
+          if (want('filtered_response'))
+            await this.#log(logger, 'filtered_response', context, response)
           return response
         },
       } satisfies Filter
@@ -111,11 +136,17 @@ export class CaptureDecorator implements Decorator {
 
   #headers(headers: Headers, masks: RegExp[]): Record<string, string[]> {
     const out = headers.toJSON()
-    for (const name of Object.keys(out)) if (masks.some((m) => m.test(name))) out[name] = out[name]!.map(() => this.#mask)
+    for (const name of Object.keys(out))
+      if (masks.some((m) => m.test(name))) out[name] = out[name]!.map(() => this.#mask)
     return out
   }
 
-  async #log(logger: Logger, point: Point, context: Context, message: Request | Response): Promise<void> {
+  async #log(
+    logger: Logger,
+    point: Point,
+    context: Context,
+    message: Request | Response,
+  ): Promise<void> {
     const record: Record<string, unknown> = { point }
     if ('method' in message) {
       record.method = message.method
@@ -125,7 +156,8 @@ export class CaptureDecorator implements Decorator {
       record.reason = message.status.reasonPhrase
     }
     record.headers = this.#headers(message.headers, this.#headerMasks)
-    if ('trailers' in message && message.trailers.size > 0) record.trailers = this.#headers(message.trailers, this.#trailerMasks)
+    if ('trailers' in message && message.trailers.size > 0)
+      record.trailers = this.#headers(message.trailers, this.#trailerMasks)
     if (this.#config.captureEntity) record.entity = await this.#entity(message)
     if (this.#config.captureContext) record.context = this.#context(context)
     logger.info(record, 'capture')
@@ -138,7 +170,9 @@ export class CaptureDecorator implements Decorator {
     try {
       const bytes = await message.entity.bytes()
       const max = this.#config.maxEntityLength
-      return bytes.length > max ? `${bytes.subarray(0, max).toString('utf8')}[entity truncated]` : bytes.toString('utf8')
+      return bytes.length > max
+        ? `${bytes.subarray(0, max).toString('utf8')}[entity truncated]`
+        : bytes.toString('utf8')
     } catch {
       return '[entity not captured]'
     }
@@ -151,7 +185,10 @@ export class CaptureDecorator implements Decorator {
       const fields: Record<string, unknown> = {}
       for (const [key, value] of Object.entries(c)) {
         if (key === 'parent') continue
-        fields[key] = key === 'attributes' && value && typeof value === 'object' ? this.#attributes(value as Record<string, unknown>) : value
+        fields[key] =
+          key === 'attributes' && value && typeof value === 'object'
+            ? this.#attributes(value as Record<string, unknown>)
+            : value
       }
       out[c.name] = fields
     }
@@ -160,7 +197,8 @@ export class CaptureDecorator implements Decorator {
 
   #attributes(attributes: Record<string, unknown>): Record<string, unknown> {
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(attributes)) out[k] = this.#attributeMasks.some((m) => m.test(k)) ? this.#mask : v
+    for (const [k, v] of Object.entries(attributes))
+      out[k] = this.#attributeMasks.some((m) => m.test(k)) ? this.#mask : v
     return out
   }
 }

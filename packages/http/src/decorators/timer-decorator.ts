@@ -13,7 +13,15 @@ import {
   type Request,
 } from '@postern/core'
 
-const UNIT_NAMES: Record<string, string> = { 1: 'ns', 1000: 'us', 1000000: 'ms', 1000000000: 's', 60000000000: 'min', 3600000000000: 'h', 86400000000000: 'd' }
+const UNIT_NAMES: Record<string, string> = {
+  1: 'ns',
+  1000: 'us',
+  1000000: 'ms',
+  1000000000: 's',
+  60000000000: 'min',
+  3600000000000: 'h',
+  86400000000000: 'd',
+}
 
 /** TimerDecorator: logs the time a filter or handler takes, `Elapsed time: 13 ms`. */
 export class TimerDecorator implements Decorator {
@@ -31,7 +39,10 @@ export class TimerDecorator implements Decorator {
     const logger = at.logger.child({ timer: at.name })
     const report = (start: number) => {
       const elapsed = ((performance.now() - start) * 1_000_000) / this.#unitNs
-      logger.info({ elapsed, unit: this.#unitName }, `Elapsed time: ${Math.round(elapsed)} ${this.#unitName}`)
+      logger.info(
+        { elapsed, unit: this.#unitName },
+        `Elapsed time: ${Math.round(elapsed)} ${this.#unitName}`,
+      )
     }
     if (isFilter(object)) {
       const filter = object as Filter
@@ -64,7 +75,10 @@ export class TimerDecorator implements Decorator {
 }
 
 export const timerDecorator = heaplet({
-  schema: Type.Object({ timeUnit: Type.String({ default: 'ms', description: 'Unit of the elapsed time.' }) }, { additionalProperties: false }),
+  schema: Type.Object(
+    { timeUnit: Type.String({ default: 'ms', description: 'Unit of the elapsed time.' }) },
+    { additionalProperties: false },
+  ),
   description: 'Records time spent in filters and handlers.',
   create: ({ timeUnit }) => new TimerDecorator(timeUnit),
 })

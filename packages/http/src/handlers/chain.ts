@@ -11,8 +11,12 @@ import {
 
 const ChainConfig = Type.Object(
   {
-    filters: Type.Array(Ref<Filter>('Filter'), { description: 'Filters the request passes through, in order.' }),
-    handler: Ref<Handler>('Handler', { description: 'The handler the request reaches after the filters.' }),
+    filters: Type.Array(Ref<Filter>('Filter'), {
+      description: 'Filters the request passes through, in order.',
+    }),
+    handler: Ref<Handler>('Handler', {
+      description: 'The handler the request reaches after the filters.',
+    }),
   },
   { additionalProperties: false },
 )
@@ -48,6 +52,7 @@ const ForgeRockClientHandlerConfig = Type.Object(
 /** ForgeRockClientHandler: a Chain of TransactionIdOutboundFilter and ClientHandler by default. */
 export const forgeRockClientHandler = heaplet({
   schema: ForgeRockClientHandlerConfig,
-  description: 'A ClientHandler that sends the transaction ID (Chain of TransactionIdOutboundFilter and ClientHandler).',
+  description:
+    'A ClientHandler that sends the transaction ID (Chain of TransactionIdOutboundFilter and ClientHandler).',
   create: ({ filters, handler }): Handler => chainOf(filters, handler),
 })

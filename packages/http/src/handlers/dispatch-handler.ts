@@ -22,7 +22,11 @@ const DispatchHandlerConfig = Type.Object(
         {
           condition: Type.Optional(Expr(Type.Boolean(), { description: 'Default ${true}.' })),
           handler: Ref<Handler>('Handler'),
-          baseURI: Type.Optional(Expr(Type.String(), { description: 'Overrides scheme, host and port of the request URI.' })),
+          baseURI: Type.Optional(
+            Expr(Type.String(), {
+              description: 'Overrides scheme, host and port of the request URI.',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -49,11 +53,18 @@ export class DispatchHandler implements Handler {
   async handle(context: Context, request: Request): Promise<Response> {
     const scope = requestBindings(this.#scope, context, request)
     for (const binding of this.#bindings) {
-      if (binding.condition && (await (binding.condition as Expression<boolean>).evaluate(scope)) !== true) continue
+      if (
+        binding.condition &&
+        (await (binding.condition as Expression<boolean>).evaluate(scope)) !== true
+      )
+        continue
       if (binding.baseURI) {
         const base = MutableUri.tryParse((binding.baseURI as Expression<string>).eval(scope) ?? '')
         if (base === null || base.host === null) {
-          this.#logger.error({ baseURI: binding.baseURI.toString() }, 'baseURI does not evaluate to a valid URI')
+          this.#logger.error(
+            { baseURI: binding.baseURI.toString() },
+            'baseURI does not evaluate to a valid URI',
+          )
           return Response.of(500)
         }
         request.uri.scheme = base.scheme

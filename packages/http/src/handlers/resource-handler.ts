@@ -27,9 +27,18 @@ const TYPES: Record<string, string> = {
 
 const ResourceHandlerConfig = Type.Object(
   {
-    directories: Type.Array(Type.String(), { minItems: 1, description: 'Directories searched for content, in order.' }),
-    basePath: Type.String({ default: '', description: 'Base path of the requests for static content.' }),
-    welcomePages: Type.Array(Type.String(), { default: [], description: 'Files served when no resource is named.' }),
+    directories: Type.Array(Type.String(), {
+      minItems: 1,
+      description: 'Directories searched for content, in order.',
+    }),
+    basePath: Type.String({
+      default: '',
+      description: 'Base path of the requests for static content.',
+    }),
+    welcomePages: Type.Array(Type.String(), {
+      default: [],
+      description: 'Files served when no resource is named.',
+    }),
     temporaryStorage: Type.Optional(Type.Any({ description: 'Not used: files stream from disk.' })),
   },
   { additionalProperties: false },
@@ -53,7 +62,8 @@ export class ResourceHandler implements Handler {
       return new Response({ status: 405, headers: { Allow: 'GET, HEAD' } })
     }
     const path = request.uri.path
-    if (this.#basePath !== '' && path !== this.#basePath && !path.startsWith(`${this.#basePath}/`)) return Response.of(404)
+    if (this.#basePath !== '' && path !== this.#basePath && !path.startsWith(`${this.#basePath}/`))
+      return Response.of(404)
     const relative = path.slice(this.#basePath.length).replace(/^\/+/, '')
     const candidates = relative === '' ? this.#welcomePages : [relative]
     for (const dir of this.#directories) {

@@ -19,7 +19,11 @@ const SequenceHandlerConfig = Type.Object(
       Type.Object(
         {
           handler: Ref<Handler>('Handler'),
-          postcondition: Type.Optional(Expr(Type.Boolean(), { description: 'Go on to the next handler when true. Default ${true}.' })),
+          postcondition: Type.Optional(
+            Expr(Type.Boolean(), {
+              description: 'Go on to the next handler when true. Default ${true}.',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -49,7 +53,9 @@ export class SequenceHandler implements Handler {
       if (response) await response.entity.discard()
       response = await handler.handle(context, request)
       if (i === this.#bindings.length - 1 || !postcondition) continue
-      const holds = await (postcondition as Expression<boolean>).evaluate(requestBindings(this.#scope, context, request, response))
+      const holds = await (postcondition as Expression<boolean>).evaluate(
+        requestBindings(this.#scope, context, request, response),
+      )
       if (holds !== true) break
     }
     return response ?? Response.of(500)

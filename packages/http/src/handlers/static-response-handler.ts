@@ -38,7 +38,9 @@ const StaticResponseHandlerConfig = Type.Object(
     headers: Type.Optional(HeaderMap),
     trailers: Type.Optional(HeaderMap),
     entity: Type.Optional(
-      Type.Union([Expr(Type.String()), Type.Array(Expr(Type.String()))], { description: 'The response body.' }),
+      Type.Union([Expr(Type.String()), Type.Array(Expr(Type.String()))], {
+        description: 'The response body.',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -61,8 +63,11 @@ export class StaticResponseHandler implements Handler {
     this.#headers = Object.entries(config.headers ?? {})
     this.#trailers = Object.entries(config.trailers ?? {})
     const entity = config.entity
-    this.#entity = entity === undefined ? [] : Array.isArray(entity) ? entity : [entity as Expression<string>]
-    this.#readsEntity = [...this.#entity, ...this.#headers.flatMap(([, v]) => v)].some((e) => e.readsEntity)
+    this.#entity =
+      entity === undefined ? [] : Array.isArray(entity) ? entity : [entity as Expression<string>]
+    this.#readsEntity = [...this.#entity, ...this.#headers.flatMap(([, v]) => v)].some(
+      (e) => e.readsEntity,
+    )
     this.#bindings = bindings
   }
 

@@ -15,6 +15,11 @@ export const welcomeHandler = heaplet({
   schema: Type.Object({}),
   description: 'Serves the welcome page (default configuration).',
   create: (): Handler => ({
-    handle: async () => new Response({ status: 200, headers: { 'Content-Type': 'text/html; charset=UTF-8' }, entity: PAGE }),
+    handle: async () =>
+      new Response({
+        status: 200,
+        headers: { 'Content-Type': 'text/html; charset=UTF-8' },
+        entity: PAGE,
+      }),
   }),
 })

@@ -22,7 +22,20 @@ import { evaluateProperties } from './properties.js'
 import { heapTokens, setHeapTokens } from './tokens.js'
 
 /** Top-level route attributes that are not decorations of the route's handler. */
-const ROUTE_ATTRIBUTES = new Set(['handler', 'heap', 'condition', 'name', 'session', 'auditService', 'globalDecorators', 'properties', '_id', 'monitor', 'comment', '$schema'])
+const ROUTE_ATTRIBUTES = new Set([
+  'handler',
+  'heap',
+  'condition',
+  'name',
+  'session',
+  'auditService',
+  'globalDecorators',
+  'properties',
+  '_id',
+  'monitor',
+  'comment',
+  '$schema',
+])
 
 /** A loaded route: its heap, condition and (decorated) handler. */
 export class Route implements Handler {
@@ -64,7 +77,11 @@ export class Route implements Handler {
   async accepts(context: Context, request: Request): Promise<boolean> {
     if (!this.condition) return true
     const scope = requestBindings(this.#bindings, context, request)
-    return (this.condition.readsEntity ? await this.condition.evaluate(scope) : this.condition.eval(scope)) === true
+    return (
+      (this.condition.readsEntity
+        ? await this.condition.evaluate(scope)
+        : this.condition.eval(scope)) === true
+    )
   }
 
   async handle(context: Context, request: Request): Promise<Response> {
@@ -95,7 +112,10 @@ export class Route implements Handler {
 function toConfigErrors(err: unknown, source: string): ConfigErrors {
   if (err instanceof ConfigErrors) return err
   if (err instanceof ConfigError) return new ConfigErrors([err])
-  if (err instanceof ConfigTransformError) return new ConfigErrors([new ConfigError(source, err.pointer, err.reason, undefined, { cause: err })])
+  if (err instanceof ConfigTransformError)
+    return new ConfigErrors([
+      new ConfigError(source, err.pointer, err.reason, undefined, { cause: err }),
+    ])
   throw err
 }
 
@@ -112,7 +132,13 @@ export interface LoadRouteOptions {
  * Builds a route from its JSON: tokens and transformations, properties, heap, handler and its
  * decorations, condition, session. Every problem is a ConfigError naming the file and pointer.
  */
-export async function loadRoute({ id, source, json, parent, logger }: LoadRouteOptions): Promise<Route> {
+export async function loadRoute({
+  id,
+  source,
+  json,
+  parent,
+  logger,
+}: LoadRouteOptions): Promise<Route> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new ConfigErrors([new ConfigError(source, '', 'a route must be a JSON object')])
   }
@@ -121,9 +147,15 @@ export async function loadRoute({ id, source, json, parent, logger }: LoadRouteO
     const raw = json as Record<string, unknown>
     const parentTokens = heapTokens(parent) ?? new TokenResolverChain([])
     // Route properties resolve tokens first, so they are transformed with the parent's tokens only.
-    const properties = raw.properties === undefined ? {} : (transformConfig(raw.properties, parentTokens, '/properties') as Record<string, unknown>)
+    const properties =
+      raw.properties === undefined
+        ? {}
+        : (transformConfig(raw.properties, parentTokens, '/properties') as Record<string, unknown>)
     const tokens = new TokenResolverChain([new PropertiesResolver(properties), parentTokens])
-    const config = transformConfig({ ...raw, properties: undefined }, tokens) as Record<string, unknown>
+    const config = transformConfig({ ...raw, properties: undefined }, tokens) as Record<
+      string,
+      unknown
+    >
     delete config.properties
     const name = typeof config.name === 'string' && config.name !== '' ? config.name : id
     const bindings = evaluateProperties(properties, parent.bindings, source)
@@ -135,9 +167,15 @@ export async function loadRoute({ id, source, json, parent, logger }: LoadRouteO
     if (config.handler === undefined) throw new ConfigError(source, '/handler', 'is required')
     let handler = await heap.resolve<Handler>(config.handler, '/handler', 'Handler')
     const decorations: Record<string, unknown> = {}
-    for (const [key, value] of Object.entries(config)) if (!ROUTE_ATTRIBUTES.has(key)) decorations[key] = value
+    for (const [key, value] of Object.entries(config))
+      if (!ROUTE_ATTRIBUTES.has(key)) decorations[key] = value
     if (Object.keys(decorations).length > 0) {
-      handler = (await heap.decorate(handler, decorations, { name, type: 'Route', source, pointer: '' })) as Handler
+      handler = (await heap.decorate(handler, decorations, {
+        name,
+        type: 'Route',
+        source,
+        pointer: '',
+      })) as Handler
     }
     let condition: Expression<boolean> | undefined
     if (config.condition !== undefined) {
@@ -148,14 +186,24 @@ export async function loadRoute({ id, source, json, parent, logger }: LoadRouteO
         condition = Expression.parse<boolean>(String(config.condition), { expectedType: 'boolean' })
       } catch (err) {
         if (err instanceof ExpressionSyntaxError) {
-          throw new ConfigError(source, '/condition', `expression syntax error at column ${err.column}: ${err.reason}`, undefined, { cause: err })
+          throw new ConfigError(
+            source,
+            '/condition',
+            `expression syntax error at column ${err.column}: ${err.reason}`,
+            undefined,
+            { cause: err },
+          )
         }
         throw err
       }
     }
-    const session = config.session === undefined ? undefined : await heap.resolve<SessionManager>(config.session, '/session', 'SessionManager')
+    const session =
+      config.session === undefined
+        ? undefined
+        : await heap.resolve<SessionManager>(config.session, '/session', 'SessionManager')
     if (config.auditService !== undefined) await heap.resolve(config.auditService, '/auditService')
-    if (config.monitor !== undefined) routeLogger.warn({ source }, 'route property "monitor" is not supported and is ignored')
+    if (config.monitor !== undefined)
+      routeLogger.warn({ source }, 'route property "monitor" is not supported and is ignored')
     await heap.createAll()
     return new Route({ id, name, source, config: raw, heap, condition, handler, session })
   } catch (err) {

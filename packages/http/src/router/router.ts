@@ -52,7 +52,14 @@ export class Router implements Handler {
   #scanning: Promise<void> | undefined
   #stopped = false
 
-  constructor(init: { directory: string; scanIntervalMs: number; parent: Heap; logger: Logger; defaultHandler?: Handler; instanceDir?: string }) {
+  constructor(init: {
+    directory: string
+    scanIntervalMs: number
+    parent: Heap
+    logger: Logger
+    defaultHandler?: Handler
+    instanceDir?: string
+  }) {
     this.directory = init.directory
     this.scanIntervalMs = init.scanIntervalMs
     this.#parent = init.parent
@@ -108,7 +115,13 @@ export class Router implements Handler {
     const clash = this.#routes.find((r) => r.name === route.name && r.id !== id)
     if (clash) {
       await route.destroy()
-      throw new ConfigErrors([new ConfigError(source, '/name', `a route named "${route.name}" is already deployed from ${clash.source}`)])
+      throw new ConfigErrors([
+        new ConfigError(
+          source,
+          '/name',
+          `a route named "${route.name}" is already deployed from ${clash.source}`,
+        ),
+      ])
     }
     const old = this.#routes.find((r) => r.id === id)
     this.#routes = [...this.#routes.filter((r) => r.id !== id), route].sort(byName)
@@ -138,7 +151,9 @@ export class Router implements Handler {
   async #scan(): Promise<void> {
     let names: string[]
     try {
-      names = (await readdir(this.directory)).filter((n) => n.endsWith('.json') && n !== 'default.json').sort()
+      names = (await readdir(this.directory))
+        .filter((n) => n.endsWith('.json') && n !== 'default.json')
+        .sort()
     } catch (err) {
       this.#logger.warn({ err, directory: this.directory }, 'routes directory cannot be read')
       return
@@ -170,16 +185,21 @@ export class Router implements Handler {
       } catch (err) {
         if (previous?.routeId !== undefined) this.undeploy(previous.routeId)
         this.#files.set(file, { hash, routeId: undefined })
-        this.#logger.error({ source, reason: (err as Error).message }, 'route not loaded: invalid JSON')
+        this.#logger.error(
+          { source, reason: (err as Error).message },
+          'route not loaded: invalid JSON',
+        )
         continue
       }
-      if (previous?.routeId !== undefined && previous.routeId !== id) this.undeploy(previous.routeId)
+      if (previous?.routeId !== undefined && previous.routeId !== id)
+        this.undeploy(previous.routeId)
       try {
         await this.deploy(id, json, source)
         this.#files.set(file, { hash, routeId: id })
       } catch (err) {
         this.#files.set(file, { hash, routeId: undefined })
-        const errors = err instanceof ConfigErrors ? err.errors.map((e) => e.message) : [(err as Error).message]
+        const errors =
+          err instanceof ConfigErrors ? err.errors.map((e) => e.message) : [(err as Error).message]
         this.#logger.error({ source, errors }, 'route not loaded')
       }
     }
@@ -198,13 +218,23 @@ export class Router implements Handler {
 
 const RouterConfig = Type.Object(
   {
-    defaultHandler: Type.Optional(Ref<Handler>('Handler', { description: 'Handler for requests that no route accepts.' })),
-    directory: Type.Optional(Type.String({ description: 'Directory of route files; default ${openig.configDirectory}/routes.' })),
+    defaultHandler: Type.Optional(
+      Ref<Handler>('Handler', { description: 'Handler for requests that no route accepts.' }),
+    ),
+    directory: Type.Optional(
+      Type.String({
+        description: 'Directory of route files; default ${openig.configDirectory}/routes.',
+      }),
+    ),
     scanInterval: Type.Union([Type.Integer({ minimum: 0 }), Type.String()], {
       default: '10 seconds',
-      description: 'How often to rescan the directory (an integer is seconds; "disabled" loads once).',
+      description:
+        'How often to rescan the directory (an integer is seconds; "disabled" loads once).',
     }),
-    delayRouteMetrics: Type.Boolean({ default: false, description: 'Create route metrics on first use.' }),
+    delayRouteMetrics: Type.Boolean({
+      default: false,
+      description: 'Create route metrics on first use.',
+    }),
   },
   { additionalProperties: false },
 )
@@ -215,7 +245,9 @@ export const router = heaplet({
   description: 'Loads routes from a directory and dispatches to the first whose condition holds.',
   create: async (config, env) => {
     const scanIntervalMs =
-      typeof config.scanInterval === 'number' ? config.scanInterval * 1000 : parseDuration(config.scanInterval)
+      typeof config.scanInterval === 'number'
+        ? config.scanInterval * 1000
+        : parseDuration(config.scanInterval)
     const instance = env.instance
     const directory = config.directory ?? join(instance?.configDirectory ?? process.cwd(), 'routes')
     const instanceDir = instance?.instanceDirectory

@@ -1,4 +1,12 @@
-import { Response, type Context, type Filter, type Handler, type Logger, type Request, type TypeRegistry } from '@postern/core'
+import {
+  Response,
+  type Context,
+  type Filter,
+  type Handler,
+  type Logger,
+  type Request,
+  type TypeRegistry,
+} from '@postern/core'
 
 /**
  * The endpoints under the reserved `/openig` prefix (or on the adminConnector's port without it):
@@ -10,12 +18,19 @@ export class AdminEndpoints implements Handler {
   /** True when an adminConnector serves these endpoints on their own port. */
   separatePort = false
 
-  configure(init: { logger: Logger; filter: Filter | undefined; registry: TypeRegistry; version: string }): void {
+  configure(init: {
+    logger: Logger
+    filter: Filter | undefined
+    registry: TypeRegistry
+    version: string
+  }): void {
     this.#info = {
       product: 'Postern',
       version: init.version,
       node: process.version,
-      plugins: init.registry.plugins().map(({ plugin }) => ({ name: plugin.name, version: plugin.version })),
+      plugins: init.registry
+        .plugins()
+        .map(({ plugin }) => ({ name: plugin.name, version: plugin.version })),
     }
   }
 
@@ -33,7 +48,8 @@ export class AdminEndpoints implements Handler {
       return new Response({ status: 200, entity: this.#info })
     }
     for (const { prefix, handler } of this.#mounts) {
-      if (path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`)) return handler.handle(context, request)
+      if (path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`))
+        return handler.handle(context, request)
     }
     return Response.of(404)
   }

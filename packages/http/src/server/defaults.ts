@@ -14,12 +14,23 @@ export const DEFAULT_CONFIG = {
           type: 'DispatchHandler',
           config: {
             bindings: [
-              { condition: "${request.method == 'GET' and request.uri.path == '/'}", handler: { type: 'WelcomeHandler' } },
+              {
+                condition: "${request.method == 'GET' and request.uri.path == '/'}",
+                handler: { type: 'WelcomeHandler' },
+              },
               {
                 condition: "${request.uri.path == '/'}",
-                handler: { type: 'StaticResponseHandler', config: { status: 405, reason: 'Method Not Allowed' } },
+                handler: {
+                  type: 'StaticResponseHandler',
+                  config: { status: 405, reason: 'Method Not Allowed' },
+                },
               },
-              { handler: { type: 'StaticResponseHandler', config: { status: 404, reason: 'Not Found' } } },
+              {
+                handler: {
+                  type: 'StaticResponseHandler',
+                  config: { status: 404, reason: 'Not Found' },
+                },
+              },
             ],
           },
         },
@@ -44,7 +55,11 @@ export function defaultObjects(): { name: string; type: string; config?: unknown
     { name: 'ClientHandler', type: 'ClientHandler' },
     { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
     { name: 'TransactionIdOutboundFilter', type: 'TransactionIdOutboundFilter' },
-    { name: 'ForgeRockClientHandler', type: 'Chain', config: { filters: ['TransactionIdOutboundFilter'], handler: 'ClientHandler' } },
+    {
+      name: 'ForgeRockClientHandler',
+      type: 'Chain',
+      config: { filters: ['TransactionIdOutboundFilter'], handler: 'ClientHandler' },
+    },
     { name: 'ProxyOptions', type: 'NoProxyOptions' },
     { name: 'TemporaryStorage', type: 'TemporaryStorage' },
     { name: 'ScheduledExecutorService', type: 'ScheduledExecutorService' },

@@ -1,7 +1,12 @@
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { join } from 'node:path'
@@ -91,12 +96,19 @@ async function readJson(path: string, source: string): Promise<unknown | undefin
   try {
     return JSON.parse(text) as unknown
   } catch (err) {
-    throw new ConfigErrors([new ConfigError(source, '', `not valid JSON: ${(err as Error).message}`, undefined, { cause: err })])
+    throw new ConfigErrors([
+      new ConfigError(source, '', `not valid JSON: ${(err as Error).message}`, undefined, {
+        cause: err,
+      }),
+    ])
   }
 }
 
 function asConfigErrors(err: unknown, source: string): unknown {
-  if (err instanceof ConfigTransformError) return new ConfigErrors([new ConfigError(source, err.pointer, err.reason, undefined, { cause: err })])
+  if (err instanceof ConfigTransformError)
+    return new ConfigErrors([
+      new ConfigError(source, err.pointer, err.reason, undefined, { cause: err }),
+    ])
   return err
 }
 
@@ -112,11 +124,17 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger ?? silentLogger
   const registry = new TypeRegistry(CORE_VERSION)
   for (const plugin of options.plugins) {
-    if (!isPlugin(plugin)) throw new TypeError('createGateway: every plugin must come from definePlugin()')
+    if (!isPlugin(plugin))
+      throw new TypeError('createGateway: every plugin must come from definePlugin()')
     registry.register(plugin)
   }
   const instanceDir = options.instanceDir
-  const system: Record<string, string> = { 'ig.instance.dir': instanceDir, 'user.home': process.env.HOME ?? '', 'user.dir': process.cwd(), ...options.systemProperties }
+  const system: Record<string, string> = {
+    'ig.instance.dir': instanceDir,
+    'user.home': process.env.HOME ?? '',
+    'user.dir': process.cwd(),
+    ...options.systemProperties,
+  }
   const env = options.env ?? process.env
   const admin = new AdminEndpoints()
   const servers: Server[] = []
@@ -135,24 +153,64 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   async function bootstrapTokens(): Promise<TokenResolver> {
     const dirs = env.IG_ENVCONFIG_DIRS ?? system['ig.envconfig.dirs']
-    const resolvers: TokenResolver[] = [new EnvironmentResolver(env), new SystemPropertiesResolver(system)]
-    if (dirs) resolvers.push(await loadTokenFiles(dirs.split(',').map((d) => d.trim()).filter(Boolean)))
-    resolvers.push(new MapResolver(new Map([['ig.instance.dir', instanceDir], ['ig.instance.url', pathToFileURL(instanceDir).toString()]]), 'defaults'))
+    const resolvers: TokenResolver[] = [
+      new EnvironmentResolver(env),
+      new SystemPropertiesResolver(system),
+    ]
+    if (dirs)
+      resolvers.push(
+        await loadTokenFiles(
+          dirs
+            .split(',')
+            .map((d) => d.trim())
+            .filter(Boolean),
+        ),
+      )
+    resolvers.push(
+      new MapResolver(
+        new Map([
+          ['ig.instance.dir', instanceDir],
+          ['ig.instance.url', pathToFileURL(instanceDir).toString()],
+        ]),
+        'defaults',
+      ),
+    )
     return new TokenResolverChain(resolvers)
   }
 
-  async function loadApplication(file: string, fallback: unknown, tokens: TokenResolver, name: string) {
+  async function loadApplication(
+    file: string,
+    fallback: unknown,
+    tokens: TokenResolver,
+    name: string,
+  ) {
     const source = `config/${file}`
-    const raw = ((await readJson(join(instance.configDirectory, file), source)) ?? fallback) as Record<string, unknown>
+    const raw = ((await readJson(join(instance.configDirectory, file), source)) ??
+      fallback) as Record<string, unknown>
     try {
-      const properties = raw.properties === undefined ? {} : (transformConfig(raw.properties, tokens, '/properties') as Record<string, unknown>)
+      const properties =
+        raw.properties === undefined
+          ? {}
+          : (transformConfig(raw.properties, tokens, '/properties') as Record<string, unknown>)
       const chain = new TokenResolverChain([new PropertiesResolver(properties), tokens])
-      const config = transformConfig({ ...raw, properties: undefined }, chain) as Record<string, unknown>
+      const config = transformConfig({ ...raw, properties: undefined }, chain) as Record<
+        string,
+        unknown
+      >
       const base = staticBindings({ system, env, openig: instance })
       const bindings = evaluateProperties(properties, base, source)
-      const heap = new Heap({ registry, source, logger: logger.child({ heap: name }), bindings, instance })
+      const heap = new Heap({
+        registry,
+        source,
+        logger: logger.child({ heap: name }),
+        bindings,
+        instance,
+      })
       setHeapTokens(heap, chain)
-      heap.declare(defaultObjects(), '/heap', { lazy: true, source: `(default objects of ${source})` })
+      heap.declare(defaultObjects(), '/heap', {
+        lazy: true,
+        source: `(default objects of ${source})`,
+      })
       heap.declare(config.heap)
       heap.setGlobalDecorators(config.globalDecorators, source)
       return { heap, config, source }
@@ -172,28 +230,50 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
 
-  async function withSession(manager: SessionManager | undefined, context: Context, request: Request, handler: Handler): Promise<Response> {
-    if (!manager) return handler.handle(new SessionContext(context, new TransientSession()), request)
+  async function withSession(
+    manager: SessionManager | undefined,
+    context: Context,
+    request: Request,
+    handler: Handler,
+  ): Promise<Response> {
+    if (!manager)
+      return handler.handle(new SessionContext(context, new TransientSession()), request)
     const session = await manager.load(request)
     const response = await handler.handle(new SessionContext(context, session), request)
     await session.save(response)
     return response
   }
 
-  function contextOf(req: IncomingMessage, request: Request, secure: boolean, transactionId: TransactionId): Context {
+  function contextOf(
+    req: IncomingMessage,
+    request: Request,
+    secure: boolean,
+    transactionId: TransactionId,
+  ): Context {
     const root = new RootContext()
     const client = new ClientContext(root, clientInfo(req, secure))
     const tx = new TransactionIdContext(client, transactionId)
     const attributes = new AttributesContext(tx)
-    return new UriRouterContext(attributes, { baseUri: '', matchedUri: '', originalUri: request.uri.clone() })
+    return new UriRouterContext(attributes, {
+      baseUri: '',
+      matchedUri: '',
+      originalUri: request.uri.clone(),
+    })
   }
 
   function transactionIdOf(req: IncomingMessage, trust: boolean): TransactionId {
     const incoming = req.headers[TRANSACTION_HEADER]
-    return new TransactionId(trust && typeof incoming === 'string' && incoming !== '' ? incoming : undefined)
+    return new TransactionId(
+      trust && typeof incoming === 'string' && incoming !== '' ? incoming : undefined,
+    )
   }
 
-  async function respond(entry: Handler, context: Context, request: Request, txId: string): Promise<Response> {
+  async function respond(
+    entry: Handler,
+    context: Context,
+    request: Request,
+    txId: string,
+  ): Promise<Response> {
     try {
       return await entry.handle(context, request)
     } catch (err) {
@@ -230,7 +310,8 @@ export function createGateway(options: GatewayOptions): Gateway {
             res.statusCode = 500
             res.end()
           } else res.destroy(err as Error)
-          if ((err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') logger.warn({ err, txId: transactionId.value }, 'response not written')
+          if ((err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE')
+            logger.warn({ err, txId: transactionId.value }, 'response not written')
         })
         .finally(() => {
           // an unread request body would hold the connection: drain what the handler left
@@ -252,7 +333,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         return
       }
       attachUpgrade(request, socket, head)
-      void respond(entry, contextOf(req, request, secure, transactionId), request, transactionId.value).then(async (response) => {
+      void respond(
+        entry,
+        contextOf(req, request, secure, transactionId),
+        request,
+        transactionId.value,
+      ).then(async (response) => {
         if (isUpgraded(response)) return
         // not upgraded: answer on the raw socket and close it
         const body = await response.entity.bytes().catch(() => Buffer.alloc(0))
@@ -261,17 +347,31 @@ export function createGateway(options: GatewayOptions): Gateway {
           if (/^(connection|content-length|transfer-encoding)$/i.test(name)) continue
           for (const value of values) text += `${name}: ${value}\r\n`
         }
-        socket.end(`${text}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString('latin1')}`, 'latin1')
+        socket.end(
+          `${text}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString('latin1')}`,
+          'latin1',
+        )
       })
     }
   }
 
-  async function listen(port: number, host: string | undefined, tls: unknown, maxHeaderSize: number | undefined, handler: Handler, trust: boolean): Promise<number> {
+  async function listen(
+    port: number,
+    host: string | undefined,
+    tls: unknown,
+    maxHeaderSize: number | undefined,
+    handler: Handler,
+    trust: boolean,
+  ): Promise<number> {
     const options = maxHeaderSize ? { maxHeaderSize } : {}
     let server: Server
     if (tls !== undefined) {
-      if (!isServerTlsProvider(tls)) throw new ConfigError('config/admin.json', '/connectors', 'tls must be a ServerTlsOptions')
-      server = createHttpsServer({ ...options, ...(await tls.serverTlsOptions()) }, serve(handler, true, trust)) as unknown as Server
+      if (!isServerTlsProvider(tls))
+        throw new ConfigError('config/admin.json', '/connectors', 'tls must be a ServerTlsOptions')
+      server = createHttpsServer(
+        { ...options, ...(await tls.serverTlsOptions()) },
+        serve(handler, true, trust),
+      ) as unknown as Server
     } else {
       server = createHttpServer(options, serve(handler, false, trust))
     }
@@ -285,7 +385,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger.debug({ err }, 'client error')
     })
     server.listen(port, host)
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err as Error))])
+    await Promise.race([
+      once(server, 'listening'),
+      once(server, 'error').then(([err]) => Promise.reject(err as Error)),
+    ])
     servers.push(server)
     server.on('upgrade', serveUpgrade(handler, tls !== undefined, trust))
     return (server.address() as AddressInfo).port
@@ -310,21 +413,53 @@ export function createGateway(options: GatewayOptions): Gateway {
       const adminApp = await loadApplication('admin.json', DEFAULT_ADMIN, tokens, 'admin')
       adminHeap = adminApp.heap
       const adminConfig = adminApp.config
-      if (typeof adminConfig.temporaryDirectory === 'string') instance = { ...instance, temporaryDirectory: adminConfig.temporaryDirectory }
+      if (typeof adminConfig.temporaryDirectory === 'string')
+        instance = { ...instance, temporaryDirectory: adminConfig.temporaryDirectory }
       await mkdir(instance.temporaryDirectory, { recursive: true })
-      if (typeof adminConfig.streamingEnabled === 'boolean' && adminConfig.streamingEnabled) logger.info({}, 'streamingEnabled: bodies always stream in Postern')
-      if (system['org.forgerock.http.util.ignoreFormParamDecodingError'] === 'true') Form.lenientDecoding = true
+      if (typeof adminConfig.streamingEnabled === 'boolean' && adminConfig.streamingEnabled)
+        logger.info({}, 'streamingEnabled: bodies always stream in Postern')
+      if (system['org.forgerock.http.util.ignoreFormParamDecodingError'] === 'true')
+        Form.lenientDecoding = true
       const maxEntity = Number(system['postern.entity.limit'])
       if (Number.isFinite(maxEntity) && maxEntity > 0) Entity.defaultLimit = maxEntity
       const configApp = await loadApplication('config.json', DEFAULT_CONFIG, tokens, 'config')
       configHeap = configApp.heap
       try {
         await adminHeap.createAll()
-        const gatewayHandler = await configHeap.resolve<Handler>(configApp.config.handler ?? '_router', '/handler', 'Handler', configApp.source)
+        const gatewayHandler = await configHeap.resolve<Handler>(
+          configApp.config.handler ?? '_router',
+          '/handler',
+          'Handler',
+          configApp.source,
+        )
         await configHeap.createAll()
-        const configSession = configApp.config.session === undefined ? undefined : await configHeap.resolve<SessionManager>(configApp.config.session, '/session', 'SessionManager', configApp.source)
-        const adminSession = adminConfig.session === undefined ? undefined : await adminHeap.resolve<SessionManager>(adminConfig.session, '/session', 'SessionManager', adminApp.source)
-        const apiFilter = adminConfig.apiProtectionFilter === undefined ? undefined : await adminHeap.resolve<Filter>(adminConfig.apiProtectionFilter, '/apiProtectionFilter', 'Filter', adminApp.source)
+        const configSession =
+          configApp.config.session === undefined
+            ? undefined
+            : await configHeap.resolve<SessionManager>(
+                configApp.config.session,
+                '/session',
+                'SessionManager',
+                configApp.source,
+              )
+        const adminSession =
+          adminConfig.session === undefined
+            ? undefined
+            : await adminHeap.resolve<SessionManager>(
+                adminConfig.session,
+                '/session',
+                'SessionManager',
+                adminApp.source,
+              )
+        const apiFilter =
+          adminConfig.apiProtectionFilter === undefined
+            ? undefined
+            : await adminHeap.resolve<Filter>(
+                adminConfig.apiProtectionFilter,
+                '/apiProtectionFilter',
+                'Filter',
+                adminApp.source,
+              )
         admin.configure({ logger, filter: apiFilter, registry, version: CORE_VERSION })
         const prefix = `/${typeof adminConfig.prefix === 'string' ? adminConfig.prefix : 'openig'}`
         const adminHandler: Handler = protect(apiFilter, admin)
@@ -333,32 +468,81 @@ export function createGateway(options: GatewayOptions): Gateway {
           handle: (context, request) => {
             const path = request.uri.rawPath
             if (!admin.separatePort && (path === prefix || path.startsWith(`${prefix}/`))) {
-              return withSession(adminSession, context, request, { handle: (c, r) => adminHandler.handle(c, r.uri.rawPath === prefix ? r : withAdminPath(r, prefix)) })
+              return withSession(adminSession, context, request, {
+                handle: (c, r) =>
+                  adminHandler.handle(c, r.uri.rawPath === prefix ? r : withAdminPath(r, prefix)),
+              })
             }
             return withSession(configSession, context, request, gatewayHandler)
           },
         }
-        const connectors = Array.isArray(adminConfig.connectors) ? (adminConfig.connectors as Record<string, unknown>[]) : []
-        if (connectors.length === 0 && !options.ports) throw new ConfigError(adminApp.source, '/connectors', 'at least one connector is required')
+        const connectors = Array.isArray(adminConfig.connectors)
+          ? (adminConfig.connectors as Record<string, unknown>[])
+          : []
+        if (connectors.length === 0 && !options.ports)
+          throw new ConfigError(
+            adminApp.source,
+            '/connectors',
+            'at least one connector is required',
+          )
         let i = 0
         const listenPorts: number[] = []
         const portsOf = (c: Record<string, unknown>) => [c.port].flat().map(Number)
         for (const [ci, connector] of connectors.entries()) {
-          const tls = connector.tls === undefined ? undefined : await adminHeap.resolve(connector.tls, `/connectors/${ci}/tls`, undefined, adminApp.source)
+          const tls =
+            connector.tls === undefined
+              ? undefined
+              : await adminHeap.resolve(
+                  connector.tls,
+                  `/connectors/${ci}/tls`,
+                  undefined,
+                  adminApp.source,
+                )
           for (const port of portsOf(connector)) {
             const chosen = options.ports ? (options.ports[i++] ?? 0) : port
-            if (!Number.isInteger(chosen) || chosen < 0 || chosen > 65535) throw new ConfigError(adminApp.source, `/connectors/${ci}/port`, `not a valid port: ${String(connector.port)}`)
-            listenPorts.push(await listen(chosen, connector.host as string | undefined, tls, connector.maxTotalHeadersSize as number | undefined, entry, trust))
+            if (!Number.isInteger(chosen) || chosen < 0 || chosen > 65535)
+              throw new ConfigError(
+                adminApp.source,
+                `/connectors/${ci}/port`,
+                `not a valid port: ${String(connector.port)}`,
+              )
+            listenPorts.push(
+              await listen(
+                chosen,
+                connector.host as string | undefined,
+                tls,
+                connector.maxTotalHeadersSize as number | undefined,
+                entry,
+                trust,
+              ),
+            )
           }
         }
         ports = listenPorts
         const adminConnector = adminConfig.adminConnector as Record<string, unknown> | undefined
         if (adminConnector) {
           admin.separatePort = true
-          const tls = adminConnector.tls === undefined ? undefined : await adminHeap.resolve(adminConnector.tls, '/adminConnector/tls', undefined, adminApp.source)
+          const tls =
+            adminConnector.tls === undefined
+              ? undefined
+              : await adminHeap.resolve(
+                  adminConnector.tls,
+                  '/adminConnector/tls',
+                  undefined,
+                  adminApp.source,
+                )
           const port = options.ports ? 0 : Number(adminConnector.port)
-          const adminEntry: Handler = { handle: (c, r) => withSession(adminSession, c, r, adminHandler) }
-          adminPort = await listen(port, adminConnector.host as string | undefined, tls, adminConnector.maxTotalHeadersSize as number | undefined, adminEntry, trust)
+          const adminEntry: Handler = {
+            handle: (c, r) => withSession(adminSession, c, r, adminHandler),
+          }
+          adminPort = await listen(
+            port,
+            adminConnector.host as string | undefined,
+            tls,
+            adminConnector.maxTotalHeadersSize as number | undefined,
+            adminEntry,
+            trust,
+          )
         }
         return { ports, adminPort }
       } catch (err) {
@@ -367,8 +551,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
     },
     async stop() {
-      const closed = servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve())))
-      for (const socket of sockets) if (!(socket as Socket & { _httpMessage?: unknown })._httpMessage) socket.destroy()
+      const closed = servers.map(
+        (s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve())),
+      )
+      for (const socket of sockets)
+        if (!(socket as Socket & { _httpMessage?: unknown })._httpMessage) socket.destroy()
       if (inFlight > 0) {
         await Promise.race([
           new Promise<void>((resolve) => {
@@ -394,4 +581,3 @@ function withAdminPath(request: Request, prefix: string): Request {
   request.uri.rawPath = request.uri.rawPath.slice(prefix.length) || '/'
   return request
 }
-

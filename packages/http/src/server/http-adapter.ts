@@ -7,10 +7,15 @@ import { Headers, MutableUri, Request, type Response, type ClientInfo } from '@p
 const NO_BODY_STATUS = new Set([204, 205, 304])
 
 /** Builds the core Request from node's IncomingMessage; the body stays a stream. */
-export function toRequest(req: IncomingMessage, secure: boolean, signal: () => AbortSignal): Request {
+export function toRequest(
+  req: IncomingMessage,
+  secure: boolean,
+  signal: () => AbortSignal,
+): Request {
   const headers = Headers.fromRaw(req.rawHeaders)
   const target = req.url ?? '/'
-  const host = headers.get('host') ?? `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? 80}`
+  const host =
+    headers.get('host') ?? `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? 80}`
   let uri: MutableUri
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
     uri = MutableUri.parse(target) // absolute-form: a forward-proxy request
@@ -26,10 +31,17 @@ export function toRequest(req: IncomingMessage, secure: boolean, signal: () => A
       rawQuery: q < 0 ? null : hashless.slice(q + 1),
     })
   }
-  const request = new Request({ method: req.method ?? 'GET', uri, version: `HTTP/${req.httpVersion}`, headers, signal })
+  const request = new Request({
+    method: req.method ?? 'GET',
+    uri,
+    version: `HTTP/${req.httpVersion}`,
+    headers,
+    signal,
+  })
   const length = headers.get('content-length')
   const chunked = headers.has('transfer-encoding')
-  if (chunked || (length !== undefined && length !== '0')) request.entity.setStream(req, length === undefined ? undefined : Number(length))
+  if (chunked || (length !== undefined && length !== '0'))
+    request.entity.setStream(req, length === undefined ? undefined : Number(length))
   return request
 }
 
@@ -53,9 +65,16 @@ export function clientInfo(req: IncomingMessage, secure: boolean): ClientInfo {
 }
 
 /** Writes a core Response to node's ServerResponse, streaming the body. */
-export async function writeResponse(res: ServerResponse, response: Response, method: string): Promise<void> {
+export async function writeResponse(
+  res: ServerResponse,
+  response: Response,
+  method: string,
+): Promise<void> {
   const status = response.status
-  const noBody = method === 'HEAD' || NO_BODY_STATUS.has(status.code) || (status.code >= 100 && status.code < 200)
+  const noBody =
+    method === 'HEAD' ||
+    NO_BODY_STATUS.has(status.code) ||
+    (status.code >= 100 && status.code < 200)
   const hasTrailers = response.trailers.size > 0 && !noBody
   const body = response.entity.body()
   // one flat [name, value, ...] list and one writeHead: cheaper than a setHeader per header

@@ -18,7 +18,8 @@ function keysOf(map: unknown): string[] {
 function valuesOf(v: unknown): unknown[] | null {
   if (Array.isArray(v)) return v
   if (v instanceof Set) return [...v]
-  if (typeof v === 'object' && v !== null && Symbol.iterator in v && !(v instanceof Map)) return [...(v as Iterable<unknown>)]
+  if (typeof v === 'object' && v !== null && Symbol.iterator in v && !(v instanceof Map))
+    return [...(v as Iterable<unknown>)]
   return null
 }
 

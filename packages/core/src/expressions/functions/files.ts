@@ -32,13 +32,17 @@ function readText(name: unknown, charset: string): string | null {
 
 function fileUrl(path: unknown): string | null {
   if (isNullish(path)) return null
-  const p = typeof path === 'object' && path !== null && 'path' in path ? toText((path as { path: unknown }).path) : toText(path)
+  const p =
+    typeof path === 'object' && path !== null && 'path' in path
+      ? toText((path as { path: unknown }).path)
+      : toText(path)
   return pathToFileURL(resolve(p)).toString()
 }
 
 export const fileFunctions: Record<string, Fn> = {
   read: (name) => readText(name, 'utf-8'),
-  readWithCharset: (name, charset) => readText(name, isNullish(charset) ? 'utf-8' : toText(charset)),
+  readWithCharset: (name, charset) =>
+    readText(name, isNullish(charset) ? 'utf-8' : toText(charset)),
   readProperties: (name) => {
     const text = readText(name, 'iso-8859-1')
     return text === null ? null : parseJavaProperties(text)

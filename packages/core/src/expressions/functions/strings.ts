@@ -17,7 +17,14 @@ function encodeWith(value: unknown, keep: string): string | null {
   const s = str(value)
   if (s === null) return null
   let out = ''
-  for (const ch of s) out += /[A-Za-z0-9\-._~]/.test(ch) || keep.includes(ch) ? ch : encodeURIComponent(ch).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  for (const ch of s)
+    out +=
+      /[A-Za-z0-9\-._~]/.test(ch) || keep.includes(ch)
+        ? ch
+        : encodeURIComponent(ch).replace(
+            /[!'()*]/g,
+            (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+          )
   return out
 }
 
@@ -34,7 +41,10 @@ function decodeUri(value: unknown): string | null {
 function formEncode(value: unknown): string | null {
   const s = str(value)
   if (s === null) return null
-  return encodeURIComponent(s).replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replaceAll('%20', '+').replaceAll('%2A', '*')
+  return encodeURIComponent(s)
+    .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replaceAll('%20', '+')
+    .replaceAll('%2A', '*')
 }
 
 function formDecode(value: unknown): string | null {
@@ -55,7 +65,8 @@ export const stringFunctions: Record<string, Fn> = {
   indexOf: (s, sub) => (isNullish(s) || isNullish(sub) ? -1 : toText(s).indexOf(toText(sub))),
   encodeBase64: (s) => (isNullish(s) ? null : Buffer.from(toText(s), 'utf8').toString('base64')),
   decodeBase64: (s) => base64Decode(s, false),
-  encodeBase64url: (s) => (isNullish(s) ? null : Buffer.from(toText(s), 'utf8').toString('base64url')),
+  encodeBase64url: (s) =>
+    isNullish(s) ? null : Buffer.from(toText(s), 'utf8').toString('base64url'),
   decodeBase64url: (s) => base64Decode(s, true),
   urlEncode: formEncode,
   urlDecode: formDecode,
