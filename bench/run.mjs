@@ -147,7 +147,10 @@ const results = Object.fromEntries(Object.keys(targets).map((k) => [k, []]))
 // warm up every target (JIT, pools) before measuring
 for (const url of Object.values(targets)) await load(url, 2)
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const [name, url] of Object.entries(targets)) {
+  // alternate the order every round, so that drift of the machine hits every target alike
+  const order = Object.entries(targets)
+  if (round % 2 === 0) order.reverse()
+  for (const [name, url] of order) {
     const r = await load(url, DURATION)
     if (r.non2xx > 0 || r.errors > 0)
       console.warn(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`)
@@ -158,16 +161,20 @@ for (let round = 1; round <= ROUNDS; round++) {
   }
 }
 
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length
+// medians: one disturbed round does not move the result
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
 const summary = Object.entries(results).map(([name, rs]) => ({
   name,
-  rps: mean(rs.map((r) => r.requests.average)),
-  p50: mean(rs.map((r) => r.latency.p50)),
-  p99: mean(rs.map((r) => r.latency.p99)),
+  rps: median(rs.map((r) => r.requests.average)),
+  p50: median(rs.map((r) => r.latency.p50)),
+  p99: median(rs.map((r) => r.latency.p99)),
 }))
 const floor = summary[0]
 console.log(
-  `\n${ROUNDS} rounds x ${DURATION} s, ${CONNECTIONS} connections, node ${process.version}`,
+  `\n${ROUNDS} rounds x ${DURATION} s (order alternating, medians), ${CONNECTIONS} connections, node ${process.version}`,
 )
 console.log('| target | req/s | p50 ms | p99 ms | req/s ratio | p99 ratio |')
 console.log('|---|---|---|---|---|---|')

@@ -98,3 +98,27 @@ export { compareRouteIds } from './util/route-order.js'
 export { ensureTrailingSlash, slug } from './util/slug.js'
 export { ExpressionInstant, compilePattern } from './expressions/index.js'
 export { CircuitBreaker } from './util/circuit-breaker.js'
+export {
+  CryptoKeySecret,
+  GenericSecret,
+  isSecretsProvider,
+  isValidSecretId,
+  NoSuchSecretError,
+  Secret,
+  SECRET_ID_PATTERN,
+  SECRET_PURPOSES,
+  SecretError,
+  SecretId,
+  SecretsProviderChain,
+  SecretsProviderRef,
+  secretsProviderOf,
+} from './secrets.js'
+export type {
+  CryptoKeyInit,
+  KeyPurpose,
+  SecretInit,
+  SecretOf,
+  SecretPurpose,
+  SecretsProvider,
+  SecretStore,
+} from './secrets.js'
