@@ -98,6 +98,7 @@ export { compareRouteIds } from './util/route-order.js'
 export { ensureTrailingSlash, slug } from './util/slug.js'
 export { ExpressionInstant, compilePattern } from './expressions/index.js'
 export { CircuitBreaker } from './util/circuit-breaker.js'
+export { nodeEncoding } from './util/charset.js'
 export {
   CryptoKeySecret,
   GenericSecret,

@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  nodeEncoding,
   Expr,
   heaplet,
   Pattern,
@@ -14,14 +15,6 @@ import {
   type Request,
   type Response,
 } from '@postern/core'
-
-const CHARSETS: Record<string, BufferEncoding> = {
-  'utf-8': 'utf8',
-  utf8: 'utf8',
-  'iso-8859-1': 'latin1',
-  'us-ascii': 'ascii',
-  'utf-16le': 'utf16le',
-}
 
 /**
  * EntityExtractFilter: finds patterns in the request or response entity and stores a map of the
@@ -57,8 +50,7 @@ export const entityExtractFilter = heaplet({
     let encoding: BufferEncoding | undefined
     if (config.charset !== undefined)
       encoding =
-        CHARSETS[config.charset.toLowerCase()] ??
-        fail('/charset', `unsupported charset ${config.charset}`)
+        nodeEncoding(config.charset) ?? fail('/charset', `unsupported charset ${config.charset}`)
     const bindings = config.bindings.map((b, i) => {
       let pattern: Pattern
       try {
@@ -80,7 +72,9 @@ export const entityExtractFilter = heaplet({
         .exec(message.headers.get('content-type') ?? '')?.[1]
         ?.trim()
         .toLowerCase()
-      const text = bytes.toString(encoding ?? (charset ? CHARSETS[charset] : undefined) ?? 'utf8')
+      const text = bytes.toString(
+        encoding ?? (charset ? nodeEncoding(charset) : undefined) ?? 'utf8',
+      )
       const results: Record<string, string | null> = {}
       for (const { key, pattern, template } of bindings) {
         const match = pattern.find(text)

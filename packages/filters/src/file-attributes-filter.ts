@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
   ConfigError,
+  nodeEncoding,
   Context,
   Expr,
   heaplet,
@@ -23,14 +24,6 @@ export class FileAttributesContext extends Context {
     super(parent)
     this.record = record
   }
-}
-
-const CHARSETS: Record<string, BufferEncoding> = {
-  'utf-8': 'utf8',
-  utf8: 'utf8',
-  'iso-8859-1': 'latin1',
-  'us-ascii': 'ascii',
-  'utf-16le': 'utf16le',
 }
 
 /** Splits delimited text into rows: COMMA and TAB with quoted literals, COLON with backslash escapes. */
@@ -101,7 +94,7 @@ export const fileAttributesFilter = heaplet({
   ),
   description: 'Exposes a record of a delimited file in FileAttributesContext.',
   create: (config, env): Filter => {
-    const encoding = CHARSETS[config.charset.toLowerCase()]
+    const encoding = nodeEncoding(config.charset)
     if (!encoding)
       throw new ConfigError(
         env.source,

@@ -1,3 +1,4 @@
+import { nodeEncoding } from '../util/charset.js'
 import { resolveTokens, TokenResolutionError, type TokenResolver } from './tokens.js'
 
 /** A transformation that cannot be applied, or a token that cannot be resolved, at a JSON pointer. */
@@ -13,17 +14,9 @@ export class ConfigTransformError extends Error {
   }
 }
 
-const CHARSETS: Record<string, BufferEncoding> = {
-  'utf-8': 'utf8',
-  utf8: 'utf8',
-  'iso-8859-1': 'latin1',
-  'us-ascii': 'ascii',
-  'utf-16le': 'utf16le',
-}
-
 function charset(name: unknown, at: string): BufferEncoding {
   if (name === undefined) return 'utf8'
-  const enc = CHARSETS[String(name).toLowerCase()]
+  const enc = nodeEncoding(String(name))
   if (!enc) throw new ConfigTransformError(`${at}/$charset`, `unsupported charset ${String(name)}`)
   return enc
 }

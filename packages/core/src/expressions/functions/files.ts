@@ -1,27 +1,15 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { nodeEncoding } from '../../util/charset.js'
 import { parseJavaProperties } from '../../util/properties.js'
 import { isNullish, toText } from '../coerce.js'
 
 type Fn = (...args: unknown[]) => unknown
 
-// Java charset names to Node encodings.
-const CHARSETS: Record<string, BufferEncoding> = {
-  'utf-8': 'utf8',
-  utf8: 'utf8',
-  'iso-8859-1': 'latin1',
-  'iso8859-1': 'latin1',
-  latin1: 'latin1',
-  'us-ascii': 'ascii',
-  ascii: 'ascii',
-  'utf-16le': 'utf16le',
-  utf16le: 'utf16le',
-}
-
 function readText(name: unknown, charset: string): string | null {
   if (isNullish(name)) return null
-  const encoding = CHARSETS[charset.toLowerCase()]
+  const encoding = nodeEncoding(charset)
   if (!encoding) return null
   try {
     return readFileSync(resolve(toText(name)), encoding)
