@@ -1,5 +1,6 @@
 import { definePlugin, type Plugin } from '@postern/core'
 import pkg from '../package.json' with { type: 'json' }
+import { allowOnlyFilter } from './allow-only-filter.js'
 import { assignmentFilter } from './assignment-filter.js'
 import { conditionalFilter, conditionEnforcementFilter, switchFilter } from './condition-filters.js'
 import { circuitBreakerFilter } from './circuit-breaker-filter.js'
@@ -24,6 +25,7 @@ const plugin: Plugin = definePlugin({
   version: pkg.version,
   core: '^1.0.0',
   types: {
+    AllowOnlyFilter: allowOnlyFilter,
     AssignmentFilter: assignmentFilter,
     CircuitBreakerFilter: circuitBreakerFilter,
     ConditionalFilter: conditionalFilter,
