@@ -123,3 +123,4 @@ export type {
   SecretsProvider,
   SecretStore,
 } from './secrets.js'
+export type { SchemaOptions } from '@sinclair/typebox'
