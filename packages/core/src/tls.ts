@@ -1,4 +1,4 @@
-import type { ConnectionOptions, TlsOptions } from 'node:tls'
+import type { ConnectionOptions, TLSSocket, TlsOptions } from 'node:tls'
 
 /**
  * What a ServerTlsOptions heap object gives the server for a TLS connector (`connectors[].tls`):
@@ -7,6 +7,12 @@ import type { ConnectionOptions, TlsOptions } from 'node:tls'
  */
 export interface ServerTlsProvider {
   serverTlsOptions(): Promise<TlsOptions>
+  /**
+   * Optional: the server calls it with every TLS connection once its handshake is done (the
+   * https server's `secureConnection` event). It may end the connection: with `clientAuth`
+   * REQUEST, Node accepts a client certificate it could not verify, which IG refuses.
+   */
+  secureConnection?(socket: TLSSocket): void
 }
 
 /** What a ClientTlsOptions heap object gives ClientHandler and ReverseProxyHandler (`tls`). */

@@ -1,7 +1,6 @@
 import { BlockList, isIP } from 'node:net'
 import {
   ClientContext,
-  ConfigError,
   Expr,
   heaplet,
   Pattern,
@@ -122,10 +121,7 @@ export const allowOnlyFilter = heaplet({
     'Lets a request pass only when a rule matches the last-hop client and the destination.',
   create: (config, env): Filter => {
     const fail = (pointer: string, reason: string): never => {
-      throw new ConfigError(env.source, `${env.pointer}/config${pointer}`, reason, {
-        name: env.name,
-        type: env.type,
-      })
+      throw env.configError(pointer, reason)
     }
     const pattern = (p: string, at: string, caseInsensitive = false) => {
       try {

@@ -1,5 +1,4 @@
 import {
-  ConfigError,
   Expr,
   heaplet,
   requestBindings,
@@ -86,11 +85,9 @@ export const assignmentFilter = heaplet({
     ] as const) {
       bindings.forEach((b, i) => {
         if (!(b.target as Expression<string>).isLValue) {
-          throw new ConfigError(
-            env.source,
-            `${env.pointer}/config/${list}/${i}/target`,
+          throw env.configError(
+            `/${list}/${i}/target`,
             `not an l-value expression: ${b.target.toString()}`,
-            { name: env.name, type: env.type },
           )
         }
       })

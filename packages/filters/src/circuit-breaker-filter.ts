@@ -1,6 +1,5 @@
 import {
   CircuitBreaker,
-  ConfigError,
   Duration,
   heaplet,
   Raw,
@@ -44,12 +43,7 @@ export const circuitBreakerFilter = heaplet({
         config.openDuration,
       )
     } catch (err) {
-      throw new ConfigError(
-        env.source,
-        `${env.pointer}/config`,
-        (err as Error).message.replace('circuitBreaker.', ''),
-        { name: env.name, type: env.type },
-      )
+      throw env.configError('', (err as Error).message.replace('circuitBreaker.', ''))
     }
     const openHandler = config.openHandler
     return {

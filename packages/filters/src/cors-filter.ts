@@ -1,5 +1,4 @@
 import {
-  ConfigError,
   Duration,
   heaplet,
   MutableUri,
@@ -175,10 +174,7 @@ export const corsFilter = heaplet({
     'Cross-origin resource sharing: preflight answers, accepted origins, methods and headers.',
   create: (config, env) => {
     const fail = (pointer: string, reason: string): never => {
-      throw new ConfigError(env.source, `${env.pointer}/config${pointer}`, reason, {
-        name: env.name,
-        type: env.type,
-      })
+      throw env.configError(pointer, reason)
     }
     return new CorsFilter(
       config.policies.map((p, i) => toPolicy(p, fail, `/policies/${i}`)),

@@ -1,5 +1,4 @@
 import {
-  ConfigError,
   nodeEncoding,
   Expr,
   heaplet,
@@ -40,10 +39,7 @@ export const entityExtractFilter = heaplet({
   description: 'Extracts regular-expression matches from a message entity into a target.',
   create: (config, env): Filter => {
     const fail = (pointer: string, reason: string): never => {
-      throw new ConfigError(env.source, `${env.pointer}/config${pointer}`, reason, {
-        name: env.name,
-        type: env.type,
-      })
+      throw env.configError(pointer, reason)
     }
     const target = config.target as Expression<string>
     if (!target.isLValue) fail('/target', `not an l-value expression: ${target.toString()}`)

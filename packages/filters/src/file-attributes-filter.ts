@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
-  ConfigError,
   nodeEncoding,
   Context,
   Expr,
@@ -95,21 +94,10 @@ export const fileAttributesFilter = heaplet({
   description: 'Exposes a record of a delimited file in FileAttributesContext.',
   create: (config, env): Filter => {
     const encoding = nodeEncoding(config.charset)
-    if (!encoding)
-      throw new ConfigError(
-        env.source,
-        `${env.pointer}/config/charset`,
-        `unsupported charset ${config.charset}`,
-        { name: env.name, type: env.type },
-      )
+    if (!encoding) throw env.configError('/charset', `unsupported charset ${config.charset}`)
     const target = config.target as Expression<string> | undefined
     if (target && !target.isLValue)
-      throw new ConfigError(
-        env.source,
-        `${env.pointer}/config/target`,
-        `not an l-value expression: ${target.template}`,
-        { name: env.name, type: env.type },
-      )
+      throw env.configError('/target', `not an l-value expression: ${target.template}`)
     const path = resolve(env.instance?.instanceDirectory ?? '.', config.file)
     let cache: { mtimeMs: number; size: number; records: Record<string, string>[] } | undefined
     let checkedAt = 0

@@ -1,5 +1,4 @@
 import {
-  ConfigError,
   Expr,
   heaplet,
   requestBindings,
@@ -27,12 +26,7 @@ export const forwardedRequestFilter = heaplet({
   description: 'Rebases the request URI to a computed scheme, host and port.',
   create: ({ scheme, host, port }, env): Filter => {
     if (!scheme && !host && !port) {
-      throw new ConfigError(
-        env.source,
-        `${env.pointer}/config`,
-        'at least one of scheme, host or port is required',
-        { name: env.name, type: env.type },
-      )
+      throw env.configError('', 'at least one of scheme, host or port is required')
     }
     return {
       async filter(context: Context, request: Request, next: Handler) {

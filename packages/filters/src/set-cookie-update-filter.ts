@@ -1,5 +1,4 @@
 import {
-  ConfigError,
   Expression,
   ExpressionSyntaxError,
   heaplet,
@@ -87,12 +86,7 @@ export const setCookieUpdateFilter = heaplet({
             err instanceof ExpressionSyntaxError
               ? `expression syntax error at column ${err.column}: ${err.reason}`
               : (err as Error).message
-          throw new ConfigError(
-            env.source,
-            `${env.pointer}/config/cookies/${name}/${key}`,
-            reason,
-            { name: env.name, type: env.type },
-          )
+          throw env.configError(`/cookies/${name}/${key}`, reason)
         }
       }),
     }))

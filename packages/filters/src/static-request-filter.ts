@@ -1,5 +1,4 @@
 import {
-  ConfigError,
   Expr,
   Form,
   heaplet,
@@ -41,12 +40,7 @@ export const staticRequestFilter = heaplet({
   description: 'Creates a new request, replacing any existing request.',
   create: (config: StaticRequestFilterConfig, env): Filter => {
     if (config.method.toUpperCase() === 'POST' && config.form && config.entity) {
-      throw new ConfigError(
-        env.source,
-        `${env.pointer}/config/form`,
-        'form and entity are mutually exclusive for POST',
-        { name: env.name, type: env.type },
-      )
+      throw env.configError('/form', 'form and entity are mutually exclusive for POST')
     }
     const headers = Object.entries(config.headers ?? {})
     const form = Object.entries(config.form ?? {})

@@ -1,5 +1,4 @@
 import {
-  ConfigError,
   heaplet,
   MutableUri,
   Ref,
@@ -47,13 +46,11 @@ export const uriPathRewriteFilter = heaplet({
     const forward: Mapping[] = []
     const reverse: Mapping[] = []
     for (const [from, to] of Object.entries(config.mappings)) {
-      const at = `${env.pointer}/config/mappings/${from.replaceAll('~', '~0').replaceAll('/', '~1')}`
+      const at = `/mappings/${from.replaceAll('~', '~0').replaceAll('/', '~1')}`
       if (from === '' || to === '') {
-        throw new ConfigError(
-          env.source,
+        throw env.configError(
           at,
           from === '' ? 'a mapping needs a fromPath' : 'a mapping needs a toPath',
-          { name: env.name, type: env.type },
         )
       }
       forward.push([trim(from), trim(to)])

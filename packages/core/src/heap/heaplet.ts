@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { Bindings, InstanceInfo } from '../bindings.js'
+import type { ConfigError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { Heap } from './heap.js'
 
@@ -21,6 +22,11 @@ export interface HeapletEnv {
   resolve<T>(ref: unknown, pointer: string, kind?: string): Promise<T>
   /** Runs when the heap is destroyed (route removed, gateway stopped), in reverse creation order. */
   onDestroy(release: () => void | Promise<void>): void
+  /**
+   * A ConfigError for a property of this object's config: `pointer` is relative to the config
+   * (`/rate`, `/policies/0/acceptedOrigins`); file, object name and type are filled in.
+   */
+  configError(pointer: string, reason: string, options?: ErrorOptions): ConfigError
 }
 
 /** Makes a heap object of one IG type from its config. */

@@ -1,5 +1,4 @@
 import {
-  ConfigError,
   Duration,
   Expr,
   heaplet,
@@ -98,40 +97,23 @@ export const throttlingFilter = heaplet({
   schema: ThrottlingFilterConfig,
   description: 'Limits the rate at which requests pass, per partition.',
   create: (config, env) => {
-    const at = (p: string) => `${env.pointer}/config${p}`
-    const object = { name: env.name, type: env.type }
     if (config.rate && config.throttlingRatePolicy)
-      throw new ConfigError(
-        env.source,
-        at(''),
-        'use either rate or throttlingRatePolicy, not both',
-        object,
-      )
+      throw env.configError('', 'use either rate or throttlingRatePolicy, not both')
     if (!config.rate && !config.throttlingRatePolicy)
-      throw new ConfigError(env.source, at(''), 'rate or throttlingRatePolicy is required', object)
+      throw env.configError('', 'rate or throttlingRatePolicy is required')
     if (!(config.cleaningInterval > 0) || config.cleaningInterval > DAY_MS) {
-      throw new ConfigError(
-        env.source,
-        at('/cleaningInterval'),
-        'must be more than zero and at most one day',
-        object,
-      )
+      throw env.configError('/cleaningInterval', 'must be more than zero and at most one day')
     }
     let policy: ThrottlingPolicy
     if (config.rate) {
       try {
         policy = fixedRate(toRate(config.rate))
       } catch (err) {
-        throw new ConfigError(env.source, at('/rate'), (err as Error).message, object)
+        throw env.configError('/rate', (err as Error).message)
       }
     } else {
       if (!isThrottlingPolicy(config.throttlingRatePolicy))
-        throw new ConfigError(
-          env.source,
-          at('/throttlingRatePolicy'),
-          'is not a throttling policy',
-          object,
-        )
+        throw env.configError('/throttlingRatePolicy', 'is not a throttling policy')
       policy = config.throttlingRatePolicy
     }
     const store = new MemoryThrottlingStore()
