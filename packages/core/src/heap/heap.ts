@@ -390,7 +390,8 @@ export class Heap {
         instance: this.instance,
         resolve: (ref, pointer, kind) => this.resolve(ref, pointer, kind, decl.source),
         onDestroy: (release) => void releases.push(release),
-        configError: (pointer, reason, options) => new ConfigError(decl.source, `${configPointer}${pointer}`, reason, object, options),
+        configError: (pointer, reason, options) =>
+          new ConfigError(decl.source, `${configPointer}${pointer}`, reason, object, options),
       }
       const config = await this.#buildConfig(heaplet.schema, decl, configPointer, env)
       let created: unknown
