@@ -433,33 +433,18 @@ export function createGateway(options: GatewayOptions): Gateway {
           configApp.source,
         )
         await configHeap.createAll()
-        const configSession =
-          configApp.config.session === undefined
+        // optional references of the two applications: absent stays undefined
+        const optional = <T>(
+          app: { heap: Heap; source: string; config: Record<string, unknown> },
+          key: string,
+          kind: string,
+        ) =>
+          app.config[key] === undefined
             ? undefined
-            : await configHeap.resolve<SessionManager>(
-                configApp.config.session,
-                '/session',
-                'SessionManager',
-                configApp.source,
-              )
-        const adminSession =
-          adminConfig.session === undefined
-            ? undefined
-            : await adminHeap.resolve<SessionManager>(
-                adminConfig.session,
-                '/session',
-                'SessionManager',
-                adminApp.source,
-              )
-        const apiFilter =
-          adminConfig.apiProtectionFilter === undefined
-            ? undefined
-            : await adminHeap.resolve<Filter>(
-                adminConfig.apiProtectionFilter,
-                '/apiProtectionFilter',
-                'Filter',
-                adminApp.source,
-              )
+            : app.heap.resolve<T>(app.config[key], `/${key}`, kind, app.source)
+        const configSession = await optional<SessionManager>(configApp, 'session', 'SessionManager')
+        const adminSession = await optional<SessionManager>(adminApp, 'session', 'SessionManager')
+        const apiFilter = await optional<Filter>(adminApp, 'apiProtectionFilter', 'Filter')
         admin.configure({ logger, filter: apiFilter, registry, version: CORE_VERSION })
         const prefix = `/${typeof adminConfig.prefix === 'string' ? adminConfig.prefix : 'openig'}`
         const adminHandler: Handler = protect(apiFilter, admin)
