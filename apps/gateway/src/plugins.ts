@@ -1,6 +1,7 @@
 import type { Plugin } from '@postern/core'
 import filters from '@postern/filters'
 import http from '@postern/http'
+import secrets from '@postern/secrets'
 
 /** Every first-party plugin this distribution ships, in registration order. */
-export const plugins: readonly Plugin[] = [http, filters]
+export const plugins: readonly Plugin[] = [http, filters, secrets]

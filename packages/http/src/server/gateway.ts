@@ -9,6 +9,7 @@ import {
 } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import {
@@ -372,6 +373,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         { ...options, ...(await tls.serverTlsOptions()) },
         serve(handler, true, trust),
       ) as unknown as Server
+      // the provider may refuse a handshake Node accepted (clientAuth REQUEST, unverified certificate)
+      if (tls.secureConnection)
+        server.on('secureConnection', (socket: TLSSocket) => tls.secureConnection!(socket))
     } else {
       server = createHttpServer(options, serve(handler, false, trust))
     }

@@ -1,0 +1,176 @@
+import { execFileSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import forge from 'node-forge'
+
+/** Certificates and keystores for tests, made with the openssl and keytool commands of the guide. */
+export class Pki {
+  readonly dir: string
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'postern-pki-'))
+  }
+
+  path(name: string): string {
+    return join(this.dir, name)
+  }
+
+  read(name: string): string {
+    return readFileSync(this.path(name), 'utf8')
+  }
+
+  write(name: string, content: string | Buffer): string {
+    writeFileSync(this.path(name), content)
+    return this.path(name)
+  }
+
+  openssl(...args: string[]): void {
+    execFileSync('openssl', args, { cwd: this.dir, stdio: 'pipe' })
+  }
+
+  keytool(...args: string[]): string {
+    return execFileSync('keytool', args, { cwd: this.dir, stdio: 'pipe' }).toString()
+  }
+
+  /** keytool reading from its standard input (the password of -importpass, typed twice). */
+  keytoolWithInput(input: string, ...args: string[]): string {
+    return execFileSync('keytool', args, { cwd: this.dir, input }).toString()
+  }
+
+  /** The guide's `openssl req -newkey rsa:2048 -new -nodes -x509`: `<name>-key.pem` and `<name>-certificate.pem`. */
+  selfSigned(name: string, subject: string, options: { days?: number; ext?: string[] } = {}): void {
+    this.openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-new',
+      '-nodes',
+      '-x509',
+      '-days',
+      String(options.days ?? 3650),
+      '-subj',
+      subject,
+      ...(options.ext ?? []).flatMap((e) => ['-addext', e]),
+      '-keyout',
+      `${name}-key.pem`,
+      '-out',
+      `${name}-certificate.pem`,
+    )
+  }
+
+  /** A CA: `<name>-key.pem`, `<name>-certificate.pem` with keyCertSign. */
+  ca(name: string, cn: string): void {
+    this.selfSigned(name, `/CN=${cn}`, {
+      ext: ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'],
+    })
+  }
+
+  /** A certificate signed by a CA, with subject-alt names and key usage. */
+  issued(
+    name: string,
+    ca: string,
+    cn: string,
+    options: { san?: string[]; keyUsage?: string; ec?: boolean } = {},
+  ): void {
+    if (options.ec) {
+      this.openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}-key.pem`)
+    } else {
+      this.openssl(
+        'genpkey',
+        '-algorithm',
+        'RSA',
+        '-pkeyopt',
+        'rsa_keygen_bits:2048',
+        '-out',
+        `${name}-key.pem`,
+      )
+    }
+    this.openssl(
+      'req',
+      '-new',
+      '-key',
+      `${name}-key.pem`,
+      '-subj',
+      `/CN=${cn}`,
+      '-out',
+      `${name}.csr`,
+    )
+    const ext = [
+      'basicConstraints=CA:FALSE',
+      `keyUsage=${options.keyUsage ?? 'digitalSignature,keyEncipherment'}`,
+      ...(options.san ? [`subjectAltName=${options.san.join(',')}`] : []),
+    ].join('\n')
+    this.write(`${name}.ext`, ext)
+    this.openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${ca}-certificate.pem`,
+      '-CAkey',
+      `${ca}-key.pem`,
+      '-CAcreateserial',
+      '-days',
+      '30',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}-certificate.pem`,
+    )
+  }
+
+  /** `openssl pkcs12 -export`: a PKCS#12 keystore with one key entry (and extra CA certificates). */
+  pkcs12(
+    file: string,
+    name: string,
+    alias: string,
+    password: string,
+    extra: string[] = [],
+  ): string {
+    this.openssl(
+      'pkcs12',
+      '-export',
+      '-inkey',
+      `${name}-key.pem`,
+      '-in',
+      `${name}-certificate.pem`,
+      ...extra,
+      '-name',
+      alias,
+      '-passout',
+      `pass:${password}`,
+      '-out',
+      file,
+    )
+    return this.path(file)
+  }
+
+  /** A certificate whose validity ended yesterday, made with node-forge (openssl req cannot backdate). */
+  expired(name: string, cn: string): void {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const key = forge.pki.privateKeyFromPem(
+      privateKey.export({ type: 'pkcs1', format: 'pem' }) as string,
+    )
+    const cert = forge.pki.createCertificate()
+    cert.publicKey = forge.pki.publicKeyFromPem(
+      publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    )
+    cert.serialNumber = '0a'
+    const day = 24 * 3600 * 1000
+    cert.validity.notBefore = new Date(Date.now() - 30 * day)
+    cert.validity.notAfter = new Date(Date.now() - day)
+    const attrs = [{ name: 'commonName', value: cn }]
+    cert.setSubject(attrs)
+    cert.setIssuer(attrs)
+    cert.setExtensions([{ name: 'subjectAltName', altNames: [{ type: 2, value: cn }] }])
+    cert.sign(key, forge.md.sha256.create())
+    this.write(`${name}-key.pem`, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string)
+    this.write(`${name}-certificate.pem`, forge.pki.certificateToPem(cert))
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+}
