@@ -12,6 +12,8 @@ export interface InstanceInfo {
   instanceDirectory: string
   configDirectory: string
   temporaryDirectory: string
+  /** The gateway's id (GatewayServices.id), matching diagnostics-channel messages to it. */
+  gatewayId?: string
 }
 
 /**

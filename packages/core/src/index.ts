@@ -70,6 +70,10 @@ export type {
   SetCookieOptions,
   StatusFamily,
 } from './messages/index.js'
+export { isAuditService } from './audit.js'
+export type { AuditService } from './audit.js'
+export * from './channels.js'
+export type { GatewayServices } from './gateway-services.js'
 export { definePlugin, isPlugin, PLUGIN_MARK, satisfies } from './plugin.js'
 export type { ExpressionFunction, Plugin, PluginManifest } from './plugin.js'
 export { isClientTlsProvider, isServerTlsProvider } from './tls.js'

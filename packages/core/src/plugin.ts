@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox'
 import { PluginError } from './errors.js'
+import type { GatewayServices } from './gateway-services.js'
 import type { Heaplet } from './heap/heaplet.js'
 
 /** The mark `definePlugin` sets; the loader recognizes plugins by it, not by `instanceof`. */
@@ -18,6 +19,11 @@ export interface PluginManifest {
   types?: Record<string, Heaplet<TSchema, unknown>>
   /** Expression functions, by name. */
   functions?: Record<string, ExpressionFunction>
+  /**
+   * Runs when a gateway using the plugin starts, after its heaps are built and before it listens:
+   * mount admin endpoints, subscribe to diagnostics channels, register onStop work.
+   */
+  setup?: (gateway: GatewayServices) => void | Promise<void>
 }
 
 export interface Plugin extends Readonly<PluginManifest> {
@@ -34,7 +40,7 @@ export function definePlugin(manifest: PluginManifest): Plugin {
   if (typeof manifest !== 'object' || manifest === null) {
     throw new TypeError('definePlugin expects a manifest object')
   }
-  const { name, version, core, types = {}, functions = {} } = manifest
+  const { name, version, core, types = {}, functions = {}, setup } = manifest
   if (typeof name !== 'string' || name === '') throw new TypeError('plugin name must be a string')
   if (typeof version !== 'string') throw new PluginError(name, 'version must be a string')
   if (typeof core !== 'string') throw new PluginError(name, 'core must be a semver range string')
@@ -46,7 +52,17 @@ export function definePlugin(manifest: PluginManifest): Plugin {
   for (const [fn, impl] of Object.entries(functions)) {
     if (typeof impl !== 'function') throw new PluginError(name, `function ${fn} must be a function`)
   }
-  return Object.freeze({ name, version, core, types, functions, [PLUGIN_MARK]: true as const })
+  if (setup !== undefined && typeof setup !== 'function')
+    throw new PluginError(name, 'setup must be a function')
+  return Object.freeze({
+    name,
+    version,
+    core,
+    types,
+    functions,
+    ...(setup ? { setup } : {}),
+    [PLUGIN_MARK]: true as const,
+  })
 }
 
 export function isPlugin(value: unknown): value is Plugin {

@@ -1,4 +1,5 @@
 import type { Heaplet, TSchema } from '@postern/core'
+import { noOpAuditService } from './audit/noop-audit-service.js'
 import { baseUriDecorator } from './decorators/base-uri-decorator.js'
 import { captureDecorator } from './decorators/capture-decorator.js'
 import { timerDecorator } from './decorators/timer-decorator.js'
@@ -18,6 +19,7 @@ export const runtimeTypes: Record<string, Heaplet<TSchema, unknown>> = {
   ChainOfFilters: chainOfFilters,
   DispatchHandler: dispatchHandler,
   ForgeRockClientHandler: forgeRockClientHandler,
+  NoOpAuditService: noOpAuditService,
   ResourceHandler: resourceHandler,
   Router: router,
   RouterHandler: router,

@@ -1,6 +1,7 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici'
 import { isProxyOptions, type ProxyOptions } from './proxy-options.js'
 import {
+  channels,
   CircuitBreaker,
   Expr,
   Raw,
@@ -13,10 +14,12 @@ import {
   StringEnum,
   Type,
   Headers,
+  type ClientRequestMessage,
   type ClientTlsProvider,
   type MutableUri,
   type Context,
   type Handler,
+  type HeapletEnv,
   type Logger,
   type Request,
   type Static,
@@ -150,6 +153,7 @@ export class ClientHandler implements Handler {
   readonly #breaker: CircuitBreaker | undefined
   readonly #openHandler: Handler | undefined
   readonly #bindings: Bindings
+  readonly #identity: { handler: string; gateway?: string }
   #waiting = 0
 
   constructor(
@@ -158,6 +162,7 @@ export class ClientHandler implements Handler {
     logger: Logger,
     websocketTls?: TlsOptions,
     bindings: Bindings = {},
+    identity: { handler: string; gateway?: string } = { handler: 'ClientHandler' },
   ) {
     const timeout = Number.isFinite(config.soTimeout) ? config.soTimeout : 0
     const connect = {
@@ -202,6 +207,7 @@ export class ClientHandler implements Handler {
       : undefined
     this.#openHandler = cb?.openHandler
     this.#bindings = bindings
+    this.#identity = identity
   }
 
   async handle(context: Context, request: Request): Promise<Response> {
@@ -262,6 +268,28 @@ export class ClientHandler implements Handler {
   }
 
   async #send(request: Request): Promise<{ response: Response } | { error: Error }> {
+    if (!channels.clientRequestStart.hasSubscribers && !channels.clientRequestFinish.hasSubscribers)
+      return this.#sendOnce(request)
+    const message: ClientRequestMessage = {
+      ...this.#identity,
+      remote: request.uri.origin,
+      method: request.method,
+      startNs: process.hrtime.bigint(),
+    }
+    if (request.entity.length !== undefined) message.requestBytes = request.entity.length
+    channels.clientRequestStart.publish(message)
+    const outcome = await this.#sendOnce(request)
+    if ('error' in outcome) message.error = outcome.error
+    else {
+      message.status = outcome.response.status.code
+      const length = outcome.response.entity.length
+      if (length !== undefined) message.responseBytes = length
+    }
+    channels.clientRequestFinish.publish(message)
+    return outcome
+  }
+
+  async #sendOnce(request: Request): Promise<{ response: Response } | { error: Error }> {
     const uri = request.uri as MutableUri & { host: string }
     // waitQueueSize: beyond the busy connections and the queue, requests are refused
     if (this.#queue !== undefined && this.#waiting >= this.#queue + this.#connections) {
@@ -338,6 +366,7 @@ export async function createClientHandler(
   config: ClientHandlerConfig,
   logger: Logger,
   bindings: Bindings,
+  identity?: { handler: string; gateway?: string },
 ): Promise<ClientHandler> {
   return new ClientHandler(
     config,
@@ -345,14 +374,20 @@ export async function createClientHandler(
     logger,
     await tlsOf(config.websocket?.tls),
     bindings,
+    identity,
   )
+}
+
+function identityOf(env: HeapletEnv): { handler: string; gateway?: string } {
+  const gateway = env.instance?.gatewayId
+  return gateway ? { handler: env.name, gateway } : { handler: env.name }
 }
 
 /** ClientHandler: calls made inside a route (AM, APIs). */
 export const clientHandler = heaplet({
   schema: ClientHandlerConfig,
   description: 'Sends requests to third-party services; pooled, streaming, 502 when unreachable.',
-  create: (config, env) => createClientHandler(config, env.logger, env.bindings),
+  create: (config, env) => createClientHandler(config, env.logger, env.bindings, identityOf(env)),
   destroy: (handler) => handler.close(),
 })
 
@@ -360,7 +395,7 @@ export const clientHandler = heaplet({
 export const reverseProxyHandler = heaplet({
   schema: ClientHandlerConfig,
   description: 'Proxies requests to the protected application; 502 when it is unreachable or slow.',
-  create: (config, env) => createClientHandler(config, env.logger, env.bindings),
+  create: (config, env) => createClientHandler(config, env.logger, env.bindings, identityOf(env)),
   destroy: (handler) => handler.close(),
 })
 

@@ -1,9 +1,12 @@
 import {
+  chainOf,
+  channels,
   ConfigError,
   ConfigErrors,
   ConfigTransformError,
   Expression,
   ExpressionSyntaxError,
+  isAuditService,
   PropertiesResolver,
   requestBindings,
   Response,
@@ -16,6 +19,7 @@ import {
   type Heap,
   type Logger,
   type Request,
+  type RouteRequestMessage,
   type SessionManager,
 } from '@postern/core'
 import { evaluateProperties } from './properties.js'
@@ -48,6 +52,8 @@ export class Route implements Handler {
   readonly #handler: Handler
   readonly #session: SessionManager | undefined
   readonly #bindings: Bindings
+  readonly #router: string
+  readonly #gateway: string
   #inFlight = 0
   #retired = false
   #destroyed: Promise<void> | undefined
@@ -61,6 +67,7 @@ export class Route implements Handler {
     condition: Expression<boolean> | undefined
     handler: Handler
     session: SessionManager | undefined
+    router?: string
   }) {
     this.id = init.id
     this.name = init.name
@@ -71,6 +78,8 @@ export class Route implements Handler {
     this.#handler = init.handler
     this.#session = init.session
     this.#bindings = init.heap.bindings
+    this.#router = init.router ?? '_router'
+    this.#gateway = init.heap.instance?.gatewayId ?? ''
   }
 
   /** Whether the route's condition holds (no condition: always). */
@@ -85,6 +94,33 @@ export class Route implements Handler {
   }
 
   async handle(context: Context, request: Request): Promise<Response> {
+    if (channels.routeRequestStart.hasSubscribers || channels.routeRequestFinish.hasSubscribers)
+      return this.#observed(context, request)
+    return this.#handle(context, request)
+  }
+
+  async #observed(context: Context, request: Request): Promise<Response> {
+    const message: RouteRequestMessage = {
+      gateway: this.#gateway,
+      router: this.#router,
+      route: this.name,
+      routeId: this.id,
+      startNs: process.hrtime.bigint(),
+    }
+    channels.routeRequestStart.publish(message)
+    try {
+      const response = await this.#handle(context, request)
+      message.status = response.status.code
+      return response
+    } catch (err) {
+      message.error = err
+      throw err
+    } finally {
+      channels.routeRequestFinish.publish(message)
+    }
+  }
+
+  async #handle(context: Context, request: Request): Promise<Response> {
     this.#inFlight++
     try {
       if (!this.#session) return await this.#handler.handle(context, request)
@@ -126,6 +162,8 @@ export interface LoadRouteOptions {
   json: unknown
   parent: Heap
   logger: Logger
+  /** Heap name of the router deploying the route (diagnostics messages). */
+  router?: string
 }
 
 /**
@@ -138,6 +176,7 @@ export async function loadRoute({
   json,
   parent,
   logger,
+  router,
 }: LoadRouteOptions): Promise<Route> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new ConfigErrors([new ConfigError(source, '', 'a route must be a JSON object')])
@@ -201,11 +240,28 @@ export async function loadRoute({
       config.session === undefined
         ? undefined
         : await heap.resolve<SessionManager>(config.session, '/session', 'SessionManager')
-    if (config.auditService !== undefined) await heap.resolve(config.auditService, '/auditService')
+    // the route's audit service: its own, else the AuditService heap object (default: NoOp)
+    const auditRef = config.auditService ?? (heap.has('AuditService') ? 'AuditService' : undefined)
+    if (auditRef !== undefined) {
+      const audit = await heap.resolve(auditRef, '/auditService')
+      if (!isAuditService(audit))
+        throw new ConfigError(source, '/auditService', 'must be an AuditService')
+      if (!audit.noop) handler = chainOf([audit.accessFilter({ id, name })], handler)
+    }
     if (config.monitor !== undefined)
       routeLogger.warn({ source }, 'route property "monitor" is not supported and is ignored')
     await heap.createAll()
-    return new Route({ id, name, source, config: raw, heap, condition, handler, session })
+    return new Route({
+      id,
+      name,
+      source,
+      config: raw,
+      heap,
+      condition,
+      handler,
+      session,
+      ...(router ? { router } : {}),
+    })
   } catch (err) {
     await heap?.destroy()
     throw toConfigErrors(err, source)

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { basename, join, relative } from 'node:path'
 import {
+  channels,
   compareRouteIds,
   ConfigError,
   ConfigErrors,
@@ -42,6 +43,8 @@ function byName(a: Route, b: Route): number {
 export class Router implements Handler {
   readonly directory: string
   readonly scanIntervalMs: number
+  /** Heap name of the router (`_router` for config.json's). */
+  readonly name: string
   readonly #parent: Heap
   readonly #logger: Logger
   readonly #defaultHandler: Handler | undefined
@@ -59,7 +62,9 @@ export class Router implements Handler {
     logger: Logger
     defaultHandler?: Handler
     instanceDir?: string
+    name?: string
   }) {
+    this.name = init.name ?? '_router'
     this.directory = init.directory
     this.scanIntervalMs = init.scanIntervalMs
     this.#parent = init.parent
@@ -103,7 +108,14 @@ export class Router implements Handler {
   async deploy(id: string, json: unknown, source: string): Promise<RouteInfo> {
     let route: Route
     try {
-      route = await loadRoute({ id, source, json, parent: this.#parent, logger: this.#logger })
+      route = await loadRoute({
+        id,
+        source,
+        json,
+        parent: this.#parent,
+        logger: this.#logger,
+        router: this.name,
+      })
     } catch (err) {
       this.undeploy(id)
       throw err
@@ -126,6 +138,7 @@ export class Router implements Handler {
     const old = this.#routes.find((r) => r.id === id)
     this.#routes = [...this.#routes.filter((r) => r.id !== id), route].sort(byName)
     old?.retire()
+    this.#published()
     this.#logger.info({ route: route.name, id, source }, old ? 'route updated' : 'route loaded')
     return { id, name: route.name, source, config: route.config }
   }
@@ -136,8 +149,18 @@ export class Router implements Handler {
     if (!old) return false
     this.#routes = this.#routes.filter((r) => r !== old)
     old.retire()
+    this.#published()
     this.#logger.info({ route: old.name, id, source: old.source }, 'route removed')
     return true
+  }
+
+  #published(): void {
+    if (channels.routerRoutes.hasSubscribers)
+      channels.routerRoutes.publish({
+        gateway: this.#parent.instance?.gatewayId ?? '',
+        router: this.name,
+        routes: this.#routes.length,
+      })
   }
 
   /** One scan of the directory: loads new and changed files, removes routes of deleted files. */
@@ -257,6 +280,7 @@ export const router = heaplet({
       scanIntervalMs,
       parent: env.heap,
       logger: routerLogger,
+      name: env.name,
       ...(config.defaultHandler ? { defaultHandler: config.defaultHandler } : {}),
       ...(instanceDir ? { instanceDir } : {}),
     })

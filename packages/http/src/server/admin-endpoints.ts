@@ -13,7 +13,8 @@ import {
  * `/ping`, `/api/info`, and whatever plugins mount (the routes REST API, Prometheus metrics).
  */
 export class AdminEndpoints implements Handler {
-  readonly #mounts: { prefix: string; handler: Handler }[] = []
+  readonly #mounts: { prefix: string; handler: Handler; filter?: Filter | null }[] = []
+  #protect: (handler: Handler) => Handler = (handler) => handler
   #info: Record<string, unknown> = {}
   /** True when an adminConnector serves these endpoints on their own port. */
   separatePort = false
@@ -23,7 +24,10 @@ export class AdminEndpoints implements Handler {
     filter: Filter | undefined
     registry: TypeRegistry
     version: string
+    /** Wraps a handler in the default protection (apiProtectionFilter, or loopback only). */
+    protect?: (handler: Handler) => Handler
   }): void {
+    if (init.protect) this.#protect = init.protect
     this.#info = {
       product: 'Postern',
       version: init.version,
@@ -34,23 +38,38 @@ export class AdminEndpoints implements Handler {
     }
   }
 
-  /** Serves `prefix` (e.g. `/api/system/objects`) and everything below it with a handler. */
-  mount(prefix: string, handler: Handler): void {
+  /**
+   * Serves `prefix` (e.g. `/api/system/objects`) and everything below it with a handler. `filter`
+   * replaces the default protection; `null` serves the endpoint unprotected.
+   */
+  mount(prefix: string, handler: Handler, options: { filter?: Filter | null } = {}): void {
     if (!prefix.startsWith('/')) throw new TypeError('an admin endpoint prefix starts with /')
-    this.#mounts.push({ prefix, handler })
+    this.#mounts.push(
+      options.filter === undefined
+        ? { prefix, handler }
+        : { prefix, handler, filter: options.filter },
+    )
     this.#mounts.sort((a, b) => b.prefix.length - a.prefix.length)
   }
 
   async handle(context: Context, request: Request): Promise<Response> {
     const path = request.uri.path
-    if (path === '/ping') return new Response({ status: 200 })
-    if (path === '/api/info') {
-      return new Response({ status: 200, entity: this.#info })
+    for (const { prefix, handler, filter } of this.#mounts) {
+      if (path === prefix || path.startsWith(`${prefix}/`)) {
+        if (filter === null) return handler.handle(context, request)
+        if (filter) return filter.filter(context, request, handler)
+        return this.#protect(handler).handle(context, request)
+      }
     }
-    for (const { prefix, handler } of this.#mounts) {
-      if (path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`))
-        return handler.handle(context, request)
-    }
-    return Response.of(404)
+    return this.#protect(this.#builtIn).handle(context, request)
+  }
+
+  readonly #builtIn: Handler = {
+    handle: async (_context, request) => {
+      const path = request.uri.path
+      if (path === '/ping') return new Response({ status: 200 })
+      if (path === '/api/info') return new Response({ status: 200, entity: this.#info })
+      return Response.of(404)
+    },
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
@@ -14,6 +15,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import {
   AttributesContext,
+  channels,
   ClientContext,
   ConfigError,
   ConfigErrors,
@@ -25,6 +27,7 @@ import {
   Heap,
   isPlugin,
   loadTokenFiles,
+  PluginError,
   MapResolver,
   PropertiesResolver,
   RequestError,
@@ -44,11 +47,13 @@ import {
   isServerTlsProvider,
   type Context,
   type Filter,
+  type GatewayServices,
   type Handler,
   type InstanceInfo,
   type Logger,
   type Plugin,
   type Request,
+  type ServerRequestMessage,
   type SessionManager,
   type TokenResolver,
 } from '@postern/core'
@@ -75,6 +80,8 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
+  /** Unique per gateway; diagnostics-channel messages carry it. */
+  readonly id: string
   readonly registry: TypeRegistry
   readonly instance: InstanceInfo
   /** Endpoints under the reserved `/openig` prefix; plugins mount theirs here before start(). */
@@ -137,7 +144,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...options.systemProperties,
   }
   const env = options.env ?? process.env
+  const id = randomUUID()
   const admin = new AdminEndpoints()
+  const stopHooks: (() => void | Promise<void>)[] = []
   const servers: Server[] = []
   const sockets = new Set<Socket>()
   let inFlight = 0
@@ -150,6 +159,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     instanceDirectory: instanceDir,
     configDirectory: join(instanceDir, 'config'),
     temporaryDirectory: join(instanceDir, 'tmp'),
+    gatewayId: id,
   }
 
   async function bootstrapTokens(): Promise<TokenResolver> {
@@ -284,8 +294,40 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
 
-  function serve(entry: Handler, secure: boolean, trustTransactionHeader: boolean) {
+  /** Publishes the request's start and finish on the server channels (only when observed). */
+  function observe(req: IncomingMessage, res: ServerResponse, local: string): void {
+    const socket = req.socket
+    const read = socket.bytesRead
+    const written = socket.bytesWritten
+    const message: ServerRequestMessage = {
+      gateway: id,
+      local,
+      method: req.method ?? 'GET',
+      startNs: process.hrtime.bigint(),
+    }
+    channels.serverRequestStart.publish(message)
+    res.once('close', () => {
+      message.status = res.statusCode
+      message.reset = !res.writableFinished
+      // the declared body length, else what the socket read after the head; all bytes written
+      const declared = Number(req.headers['content-length'])
+      message.requestBytes = Number.isFinite(declared)
+        ? declared
+        : Math.max(0, socket.bytesRead - read)
+      message.responseBytes = Math.max(0, socket.bytesWritten - written)
+      channels.serverRequestFinish.publish(message)
+    })
+  }
+
+  function serve(
+    entry: Handler,
+    secure: boolean,
+    trustTransactionHeader: boolean,
+    local: () => string,
+  ) {
     return (req: IncomingMessage, res: ServerResponse): void => {
+      if (channels.serverRequestStart.hasSubscribers || channels.serverRequestFinish.hasSubscribers)
+        observe(req, res, local())
       inFlight++
       // made only if something asks for request.signal: most requests never do
       let abort: AbortController | undefined
@@ -366,23 +408,30 @@ export function createGateway(options: GatewayOptions): Gateway {
   ): Promise<number> {
     const options = maxHeaderSize ? { maxHeaderSize } : {}
     let server: Server
+    let local = `${host ?? '0.0.0.0'}:${port}`
+    const localOf = () => local
     if (tls !== undefined) {
       if (!isServerTlsProvider(tls))
         throw new ConfigError('config/admin.json', '/connectors', 'tls must be a ServerTlsOptions')
       server = createHttpsServer(
         { ...options, ...(await tls.serverTlsOptions()) },
-        serve(handler, true, trust),
+        serve(handler, true, trust, localOf),
       ) as unknown as Server
       // the provider may refuse a handshake Node accepted (clientAuth REQUEST, unverified certificate)
       if (tls.secureConnection)
         server.on('secureConnection', (socket: TLSSocket) => tls.secureConnection!(socket))
     } else {
-      server = createHttpServer(options, serve(handler, false, trust))
+      server = createHttpServer(options, serve(handler, false, trust, localOf))
     }
     server.keepAliveTimeout = 65_000
     server.on('connection', (socket: Socket) => {
       sockets.add(socket)
-      socket.once('close', () => sockets.delete(socket))
+      const observed = channels.serverConnection.hasSubscribers
+      if (observed) channels.serverConnection.publish({ gateway: id, local, open: true })
+      socket.once('close', () => {
+        sockets.delete(socket)
+        if (observed) channels.serverConnection.publish({ gateway: id, local, open: false })
+      })
     })
     server.on('clientError', (err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
@@ -394,11 +443,38 @@ export function createGateway(options: GatewayOptions): Gateway {
       once(server, 'error').then(([err]) => Promise.reject(err as Error)),
     ])
     servers.push(server)
+    const bound = (server.address() as AddressInfo).port
+    local = `${host ?? '0.0.0.0'}:${bound}`
     server.on('upgrade', serveUpgrade(handler, tls !== undefined, trust))
     return (server.address() as AddressInfo).port
   }
 
+  async function setupPlugins(adminConfig: Record<string, unknown>): Promise<void> {
+    const services: GatewayServices = {
+      id,
+      instance,
+      logger,
+      registry,
+      adminConfig,
+      adminHeap: adminHeap!,
+      heap: configHeap!,
+      mount: (prefix, handler, mountOptions) => admin.mount(prefix, handler, mountOptions),
+      onStop: (release) => void stopHooks.push(release),
+    }
+    for (const { plugin } of registry.plugins()) {
+      if (!plugin.setup) continue
+      try {
+        await plugin.setup(services)
+      } catch (err) {
+        throw new PluginError(plugin.name, `setup failed: ${(err as Error).message}`, undefined, {
+          cause: err,
+        })
+      }
+    }
+  }
+
   const gateway: Gateway = {
+    id,
     registry,
     admin,
     get instance() {
@@ -449,9 +525,16 @@ export function createGateway(options: GatewayOptions): Gateway {
         const configSession = await optional<SessionManager>(configApp, 'session', 'SessionManager')
         const adminSession = await optional<SessionManager>(adminApp, 'session', 'SessionManager')
         const apiFilter = await optional<Filter>(adminApp, 'apiProtectionFilter', 'Filter')
-        admin.configure({ logger, filter: apiFilter, registry, version: CORE_VERSION })
+        admin.configure({
+          logger,
+          filter: apiFilter,
+          registry,
+          version: CORE_VERSION,
+          protect: (handler) => protect(apiFilter, handler),
+        })
         const prefix = `/${typeof adminConfig.prefix === 'string' ? adminConfig.prefix : 'openig'}`
-        const adminHandler: Handler = protect(apiFilter, admin)
+        const adminHandler: Handler = admin
+        await setupPlugins(adminConfig)
         const trust = system['org.forgerock.http.TrustTransactionHeader'] === 'true'
         const entry: Handler = {
           handle: (context, request) => {
@@ -556,6 +639,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       for (const socket of sockets) socket.destroy()
       await Promise.all(closed)
       servers.length = 0
+      for (const release of stopHooks.splice(0).reverse()) {
+        try {
+          await release()
+        } catch (err) {
+          logger.warn({ err }, 'plugin stop hook failed')
+        }
+      }
       await configHeap?.destroy()
       await adminHeap?.destroy()
     },

@@ -1,0 +1,84 @@
+import { channel, type Channel } from 'node:diagnostics_channel'
+
+/**
+ * Diagnostics channels the gateway publishes on (node:diagnostics_channel), for metrics, tracing
+ * and audit without coupling: publishers check `hasSubscribers` first, so they cost nothing unless
+ * a plugin listens. The same message object goes out at start and at finish, finish fields filled.
+ */
+export const CHANNEL_SERVER_REQUEST_START = 'postern:server:request:start'
+export const CHANNEL_SERVER_REQUEST_FINISH = 'postern:server:request:finish'
+export const CHANNEL_SERVER_CONNECTION = 'postern:server:connection'
+export const CHANNEL_ROUTE_REQUEST_START = 'postern:route:request:start'
+export const CHANNEL_ROUTE_REQUEST_FINISH = 'postern:route:request:finish'
+export const CHANNEL_ROUTER_ROUTES = 'postern:router:routes'
+export const CHANNEL_CLIENT_REQUEST_START = 'postern:client:request:start'
+export const CHANNEL_CLIENT_REQUEST_FINISH = 'postern:client:request:finish'
+
+export interface ServerRequestMessage {
+  gateway: string
+  /** `host:port` of the connector that took the request. */
+  local: string
+  method: string
+  /** process.hrtime.bigint() when the request arrived. */
+  startNs: bigint
+  /** The status written (finish). */
+  status?: number
+  /** Body bytes read from the client (finish). */
+  requestBytes?: number
+  /** Body bytes written to the client (finish). */
+  responseBytes?: number
+  /** The client closed the connection before the response ended (finish). */
+  reset?: boolean
+}
+
+export interface ServerConnectionMessage {
+  gateway: string
+  local: string
+  open: boolean
+  websocket?: boolean
+}
+
+export interface RouteRequestMessage {
+  gateway: string
+  /** Heap name of the router, `_router` for the top one. */
+  router: string
+  /** The route's name. */
+  route: string
+  routeId: string
+  startNs: bigint
+  status?: number
+  /** The route's handler threw (finish). */
+  error?: unknown
+}
+
+export interface RouterRoutesMessage {
+  gateway: string
+  router: string
+  /** Routes deployed after the change. */
+  routes: number
+}
+
+export interface ClientRequestMessage {
+  gateway?: string
+  /** Heap name of the ClientHandler / ReverseProxyHandler. */
+  handler: string
+  /** Origin of the upstream, `http://host:port`. */
+  remote: string
+  method: string
+  startNs: bigint
+  status?: number
+  error?: unknown
+  requestBytes?: number
+  responseBytes?: number
+}
+
+export const channels = {
+  serverRequestStart: channel(CHANNEL_SERVER_REQUEST_START) as Channel,
+  serverRequestFinish: channel(CHANNEL_SERVER_REQUEST_FINISH) as Channel,
+  serverConnection: channel(CHANNEL_SERVER_CONNECTION) as Channel,
+  routeRequestStart: channel(CHANNEL_ROUTE_REQUEST_START) as Channel,
+  routeRequestFinish: channel(CHANNEL_ROUTE_REQUEST_FINISH) as Channel,
+  routerRoutes: channel(CHANNEL_ROUTER_ROUTES) as Channel,
+  clientRequestStart: channel(CHANNEL_CLIENT_REQUEST_START) as Channel,
+  clientRequestFinish: channel(CHANNEL_CLIENT_REQUEST_FINISH) as Channel,
+}
