@@ -1,4 +1,5 @@
 import type { Heaplet, TSchema } from '@postern/core'
+import { inMemorySessionManager } from './session/in-memory-session-manager.js'
 import { noOpAuditService } from './audit/noop-audit-service.js'
 import { baseUriDecorator } from './decorators/base-uri-decorator.js'
 import { captureDecorator } from './decorators/capture-decorator.js'
@@ -19,6 +20,7 @@ export const runtimeTypes: Record<string, Heaplet<TSchema, unknown>> = {
   ChainOfFilters: chainOfFilters,
   DispatchHandler: dispatchHandler,
   ForgeRockClientHandler: forgeRockClientHandler,
+  InMemorySessionManager: inMemorySessionManager,
   NoOpAuditService: noOpAuditService,
   ResourceHandler: resourceHandler,
   Router: router,

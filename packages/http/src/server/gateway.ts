@@ -41,7 +41,6 @@ import {
   TransactionId,
   TransactionIdContext,
   transformConfig,
-  TransientSession,
   TypeRegistry,
   UriRouterContext,
   isServerTlsProvider,
@@ -242,13 +241,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   async function withSession(
-    manager: SessionManager | undefined,
+    manager: SessionManager,
     context: Context,
     request: Request,
     handler: Handler,
   ): Promise<Response> {
-    if (!manager)
-      return handler.handle(new SessionContext(context, new TransientSession()), request)
     const session = await manager.load(request)
     const response = await handler.handle(new SessionContext(context, session), request)
     await session.save(response)
@@ -522,8 +519,26 @@ export function createGateway(options: GatewayOptions): Gateway {
           app.config[key] === undefined
             ? undefined
             : app.heap.resolve<T>(app.config[key], `/${key}`, kind, app.source)
-        const configSession = await optional<SessionManager>(configApp, 'session', 'SessionManager')
-        const adminSession = await optional<SessionManager>(adminApp, 'session', 'SessionManager')
+        // the session of each application: its `session`, else (config.json) a legacy heap object
+        // named Session, else stateful sessions with the default settings
+        const sessionOf = async (
+          app: { heap: Heap; source: string; config: Record<string, unknown> },
+          legacy: boolean,
+        ) =>
+          (await optional<SessionManager>(app, 'session', 'SessionManager')) ??
+          (legacy && app.heap.has('Session')
+            ? await app.heap.get<SessionManager>('Session', 'SessionManager', {
+                source: app.source,
+                pointer: '/heap',
+              })
+            : await app.heap.resolve<SessionManager>(
+                { type: 'InMemorySessionManager' },
+                '/session',
+                'SessionManager',
+                app.source,
+              ))
+        const configSession = await sessionOf(configApp, true)
+        const adminSession = await sessionOf(adminApp, false)
         const apiFilter = await optional<Filter>(adminApp, 'apiProtectionFilter', 'Filter')
         admin.configure({
           logger,
