@@ -1,10 +1,13 @@
 // pnpm bench: the gateway against a bare undici reverse proxy, side by side, on loopback.
 //   (a) a route with baseURI + ReverseProxyHandler
 //   (b) the same with a 3-filter chain (HeaderFilter, AssignmentFilter, HeaderFilter) behind a condition
+//   (c) (a) + JwtValidationFilter checking an HS256-signed JWT on each request
+//   (d) (a) + a JwtSessionManager session read, changed and written back on each request
 // Interleaved rounds, bounded duration; prints requests/s, p50, p99 and the ratios to the bare proxy.
 import { fork, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createHmac } from 'node:crypto'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -100,6 +103,70 @@ async function startGateway(backend) {
       },
     }),
   )
+  writeFileSync(
+    join(routes, 'c.json'),
+    JSON.stringify({
+      name: 'c',
+      baseURI: backend,
+      condition: "${find(request.uri.path, '^/c')}",
+      heap: [
+        {
+          name: 'hmac',
+          type: 'SecretKeyPropertyFormat',
+          config: { format: 'BASE64', algorithm: 'HmacSHA256' },
+        },
+        {
+          name: 'keys',
+          type: 'SystemAndEnvSecretStore',
+          config: { mappings: [{ secretId: 'jwt.key', format: 'hmac' }] },
+        },
+      ],
+      handler: {
+        type: 'Chain',
+        config: {
+          filters: [
+            {
+              type: 'JwtValidationFilter',
+              config: {
+                jwt: "${split(request.headers['Authorization'][0], ' ')[1]}",
+                secretsProvider: 'keys',
+                verificationSecretId: 'jwt.key',
+              },
+            },
+          ],
+          handler: 'ReverseProxyHandler',
+        },
+      },
+    }),
+  )
+  writeFileSync(
+    join(routes, 'd.json'),
+    JSON.stringify({
+      name: 'd',
+      baseURI: backend,
+      condition: "${find(request.uri.path, '^/d')}",
+      session: { type: 'JwtSessionManager', config: { encryptionMethod: 'A256GCM' } },
+      handler: {
+        type: 'Chain',
+        config: {
+          filters: [
+            {
+              type: 'AssignmentFilter',
+              config: {
+                onRequest: [
+                  {
+                    target: '${session.count}',
+                    value: '${empty session.count ? 1 : session.count + 1}',
+                  },
+                ],
+              },
+            },
+          ],
+          handler: 'ReverseProxyHandler',
+        },
+      },
+    }),
+  )
   const child = spawn(
     process.execPath,
     [...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []), cli, dir],
@@ -108,6 +175,7 @@ async function startGateway(backend) {
         ...process.env,
         POSTERN_LOG_LEVEL: 'warn',
         IG_ROUTER_SCAN_INTERVAL: 'disabled',
+        JWT_KEY: JWT_KEY.toString('base64'),
         HOME: dir,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -124,10 +192,21 @@ async function startGateway(backend) {
   return { port, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-function load(url, duration) {
+const JWT_KEY = Buffer.alloc(32, 7)
+/** An HS256 JWT valid for a day, made by hand so the bench needs no JOSE library. */
+function signedJwt() {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const now = Math.floor(Date.now() / 1000)
+  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: 'bench', iat: now, exp: now + 86400 })}`
+  return `${body}.${createHmac('sha256', JWT_KEY).update(body).digest('base64url')}`
+}
+
+function load(target, duration) {
+  const { url, headers } = typeof target === 'string' ? { url: target } : target
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration, pipelining: 1 }, (err, result) =>
-      err ? reject(err) : resolve(result),
+    autocannon(
+      { url, headers, connections: CONNECTIONS, duration, pipelining: 1 },
+      (err, result) => (err ? reject(err) : resolve(result)),
     )
   })
 }
@@ -137,10 +216,24 @@ const backend = `http://127.0.0.1:${backendPort}`
 const barePort = await forked('./bare-proxy.mjs', [backend])
 const gateway = await startGateway(backend)
 
+// the session cookie the gateway sets on a first request to (d); every load request sends it
+const first = await fetch(`http://127.0.0.1:${gateway.port}/d`)
+await first.arrayBuffer()
+const sessionCookie = first.headers.getSetCookie()[0]?.split(';')[0]
+if (!sessionCookie) throw new Error('route (d) did not set a JWT session cookie')
+
 const targets = {
   'bare undici proxy': `http://127.0.0.1:${barePort}/a`,
   '(a) gateway: baseURI + ReverseProxyHandler': `http://127.0.0.1:${gateway.port}/a`,
   '(b) gateway: + HeaderFilter, AssignmentFilter, HeaderFilter': `http://127.0.0.1:${gateway.port}/b`,
+  '(c) gateway: + JwtValidationFilter (HS256)': {
+    url: `http://127.0.0.1:${gateway.port}/c`,
+    headers: { authorization: `Bearer ${signedJwt()}` },
+  },
+  '(d) gateway: + JwtSessionManager read and rewrite': {
+    url: `http://127.0.0.1:${gateway.port}/d`,
+    headers: { cookie: sessionCookie },
+  },
 }
 const results = Object.fromEntries(Object.keys(targets).map((k) => [k, []]))
 
