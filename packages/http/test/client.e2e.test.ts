@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import { describe, expect, test } from 'vitest'
+import { definePlugin, GenericSecret, heaplet, NoSuchSecretError, Type } from '@postern/core'
 import { startBackend, startGateway } from '@postern/testing'
 import http from '../src/index.js'
 
@@ -147,6 +148,93 @@ describe('ProxyOptions', () => {
     })
     expect(await (await fetch(gw.url('/through?x=1'))).text()).toBe('app /through?x=1')
     expect(proxied).toEqual([`127.0.0.1:${backend.port}`])
+  })
+
+  test('CustomProxyOptions tunnels through its proxy with Basic credentials from a secret', async () => {
+    const backend = await startBackend((req, res) => res.end(`app ${req.url}`))
+    const seen: { target: string; auth: string | undefined }[] = []
+    const proxy = await startBackend((_req, res) => res.writeHead(405).end())
+    proxy.server.on(
+      'connect',
+      (req: { url?: string; headers: Record<string, string> }, socket: Socket, head: Buffer) => {
+        seen.push({ target: req.url ?? '', auth: req.headers['proxy-authorization'] })
+        if (req.headers['proxy-authorization'] !== `Basic ${btoa('proxyuser:s3cret')}`) {
+          socket.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n')
+          return
+        }
+        const [host, port] = (req.url ?? '').split(':')
+        const upstream = connect(Number(port), host!, () => {
+          socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+          upstream.write(head)
+          upstream.pipe(socket)
+          socket.pipe(upstream)
+        })
+        upstream.on('error', () => socket.destroy())
+        socket.on('error', () => upstream.destroy())
+      },
+    )
+    // a secret store as the SecretsProvider interface describes it, over a map
+    const store = definePlugin({
+      name: 'map-secrets',
+      version: '1.0.0',
+      core: '^1.0.0',
+      types: {
+        MapSecretStore: heaplet({
+          schema: Type.Object({ secrets: Type.Record(Type.String(), Type.String()) }),
+          create: (config) => {
+            const lookup = async (id: string) => {
+              const value = config.secrets[id]
+              if (value === undefined) throw new NoSuchSecretError(id, 'GenericSecret')
+              return new GenericSecret(value, { stableId: id })
+            }
+            return {
+              getActive: lookup,
+              getNamed: (id: string) => lookup(id),
+              getValid: async (id: string) => [await lookup(id)],
+            }
+          },
+        }),
+      },
+    })
+    const route = (password: string) => ({
+      baseURI: backend.url,
+      heap: [
+        {
+          name: 'Secrets',
+          type: 'MapSecretStore',
+          config: { secrets: { 'myproxy.secret.id': password } },
+        },
+      ],
+      handler: {
+        type: 'ClientHandler',
+        config: {
+          proxyOptions: {
+            type: 'CustomProxyOptions',
+            config: {
+              uri: proxy.url,
+              username: 'proxyuser',
+              passwordSecretId: 'myproxy.secret.id',
+              secretsProvider: 'Secrets',
+            },
+          },
+        },
+      },
+    })
+    const gw = await startGateway({
+      plugins: [...plugins, store],
+      routes: {
+        'good.json': { ...route('s3cret'), condition: "${request.uri.path == '/good'}" },
+        'bad.json': { ...route('wrong'), condition: "${request.uri.path == '/bad'}" },
+      },
+    })
+    expect(await (await fetch(gw.url('/good'))).text()).toBe('app /good')
+    expect(seen[0]).toEqual({
+      target: `127.0.0.1:${backend.port}`,
+      auth: `Basic ${btoa('proxyuser:s3cret')}`,
+    })
+    expect((await fetch(gw.url('/bad'))).status).toBe(502)
+    // the password never reaches the logs
+    expect(JSON.stringify(gw.logs)).not.toContain('s3cret')
   })
 
   test('NoProxyOptions connects directly', async () => {

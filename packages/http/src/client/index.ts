@@ -1,6 +1,6 @@
 import type { Heaplet, TSchema } from '@postern/core'
 import { clientHandler, reverseProxyHandler } from './client-handler.js'
-import { noProxyOptions, systemProxyOptions } from './proxy-options.js'
+import { customProxyOptions, noProxyOptions, systemProxyOptions } from './proxy-options.js'
 import { transactionIdOutboundFilter } from './transaction-id-outbound-filter.js'
 
 /** ClientHandler, ReverseProxyHandler, ForgeRockClientHandler, ProxyOptions..., by IG type name. */
@@ -9,5 +9,6 @@ export const clientTypes: Record<string, Heaplet<TSchema, unknown>> = {
   NoProxyOptions: noProxyOptions,
   ReverseProxyHandler: reverseProxyHandler,
   SystemProxyOptions: systemProxyOptions,
+  CustomProxyOptions: customProxyOptions,
   TransactionIdOutboundFilter: transactionIdOutboundFilter,
 }

@@ -1,5 +1,12 @@
-import { EnvHttpProxyAgent, type Dispatcher } from 'undici'
-import { heaplet, Type } from '@postern/core'
+import { EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici'
+import {
+  heaplet,
+  SecretId,
+  SecretsProviderRef,
+  secretsProviderOf,
+  Type,
+  type SecretsProvider,
+} from '@postern/core'
 
 /** What ClientHandler and ReverseProxyHandler ask a ProxyOptions heap object for. */
 export interface ProxyOptions {
@@ -57,6 +64,64 @@ export const systemProxyOptions = heaplet({
               ...options,
             })
           : undefined,
+    }
+  },
+})
+
+/**
+ * CustomProxyOptions: one proxy, `uri`, with Basic credentials (`username`, and the GenericSecret
+ * `passwordSecretId` read from the secretsProvider when the object is built). undici tunnels
+ * through it with CONNECT, for http targets too.
+ */
+export const customProxyOptions = heaplet({
+  schema: Type.Object(
+    {
+      uri: Type.String({ minLength: 1, description: 'URI of the proxy.' }),
+      username: Type.Optional(Type.String({ description: 'Username for the proxy.' })),
+      passwordSecretId: Type.Optional(SecretId({ description: 'Secret ID of the password.' })),
+      secretsProvider: Type.Optional(
+        SecretsProviderRef({ description: 'The SecretsProvider to query for the password.' }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  description: 'A proxy of its own, with optional Basic credentials.',
+  create: async (config, env): Promise<ProxyOptions> => {
+    let uri: URL
+    try {
+      uri = new URL(config.uri)
+    } catch {
+      throw env.configError('/uri', `not a valid URI: ${config.uri}`)
+    }
+    let token: string | undefined
+    if (config.username !== undefined || config.passwordSecretId !== undefined) {
+      if (config.username === undefined || config.passwordSecretId === undefined)
+        throw env.configError('', 'username and passwordSecretId go together')
+      if (config.secretsProvider === undefined)
+        throw env.configError('/secretsProvider', 'is required with passwordSecretId')
+      const secrets = secretsProviderOf(
+        config.secretsProvider as SecretsProvider | SecretsProvider[],
+      )
+      let password: string
+      try {
+        password = (
+          await secrets.getActive(config.passwordSecretId, 'GenericSecret')
+        ).revealAsUtf8()
+      } catch (err) {
+        throw env.configError('/passwordSecretId', (err as Error).message, { cause: err })
+      }
+      token = `Basic ${Buffer.from(`${config.username}:${password}`, 'utf8').toString('base64')}`
+    }
+    return {
+      dispatcher: (options) =>
+        new ProxyAgent({
+          uri: uri.toString(),
+          ...(token ? { token } : {}),
+          headersTimeout: options.headersTimeout,
+          bodyTimeout: options.bodyTimeout,
+          connections: options.connections,
+          requestTls: options.connect,
+        }),
     }
   },
 })
