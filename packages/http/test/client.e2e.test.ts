@@ -1,8 +1,7 @@
 import { request as httpRequest } from 'node:http'
-import { connect, type Socket } from 'node:net'
 import { describe, expect, test } from 'vitest'
 import { definePlugin, GenericSecret, heaplet, NoSuchSecretError, Type } from '@postern/core'
-import { startBackend, startGateway } from '@postern/testing'
+import { startBackend, startConnectProxy, startGateway } from '@postern/testing'
 import http from '../src/index.js'
 
 const plugins = [http]
@@ -119,20 +118,7 @@ describe('ProxyOptions', () => {
   test('SystemProxyOptions sends requests through the proxy of http.proxyHost / http.proxyPort', async () => {
     const backend = await startBackend((req, res) => res.end(`app ${req.url}`))
     const proxied: string[] = []
-    const proxy = await startBackend((_req, res) => res.writeHead(405).end())
-    // undici's ProxyAgent tunnels with CONNECT, for http targets too
-    proxy.server.on('connect', (req: { url?: string }, socket: Socket, head: Buffer) => {
-      proxied.push(req.url ?? '')
-      const [host, port] = (req.url ?? '').split(':')
-      const upstream = connect(Number(port), host!, () => {
-        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-        upstream.write(head)
-        upstream.pipe(socket)
-        socket.pipe(upstream)
-      })
-      upstream.on('error', () => socket.destroy())
-      socket.on('error', () => upstream.destroy())
-    })
+    const proxy = await startConnectProxy((req) => void proxied.push(req.url ?? ''))
     const gw = await startGateway({
       plugins,
       systemProperties: { 'http.proxyHost': '127.0.0.1', 'http.proxyPort': String(proxy.port) },
@@ -153,26 +139,12 @@ describe('ProxyOptions', () => {
   test('CustomProxyOptions tunnels through its proxy with Basic credentials from a secret', async () => {
     const backend = await startBackend((req, res) => res.end(`app ${req.url}`))
     const seen: { target: string; auth: string | undefined }[] = []
-    const proxy = await startBackend((_req, res) => res.writeHead(405).end())
-    proxy.server.on(
-      'connect',
-      (req: { url?: string; headers: Record<string, string> }, socket: Socket, head: Buffer) => {
-        seen.push({ target: req.url ?? '', auth: req.headers['proxy-authorization'] })
-        if (req.headers['proxy-authorization'] !== `Basic ${btoa('proxyuser:s3cret')}`) {
-          socket.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n')
-          return
-        }
-        const [host, port] = (req.url ?? '').split(':')
-        const upstream = connect(Number(port), host!, () => {
-          socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-          upstream.write(head)
-          upstream.pipe(socket)
-          socket.pipe(upstream)
-        })
-        upstream.on('error', () => socket.destroy())
-        socket.on('error', () => upstream.destroy())
-      },
-    )
+    const proxy = await startConnectProxy((req) => {
+      seen.push({ target: req.url ?? '', auth: req.headers['proxy-authorization'] })
+      return req.headers['proxy-authorization'] === `Basic ${btoa('proxyuser:s3cret')}`
+        ? undefined
+        : '407 Proxy Authentication Required'
+    })
     // a secret store as the SecretsProvider interface describes it, over a map
     const store = definePlugin({
       name: 'map-secrets',

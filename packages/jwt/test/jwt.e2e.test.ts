@@ -25,6 +25,12 @@ writeFileSync(
   other.privateKey.export({ type: 'pkcs8', format: 'pem' }),
 )
 
+/** An RS256 JWT signed with the test's signing key. */
+const sign = (claims: object) =>
+  new CompactSign(Buffer.from(JSON.stringify(claims)))
+    .setProtectedHeader({ alg: 'RS256' })
+    .sign(rsa.privateKey)
+
 const pemStore = [
   { name: 'pem', type: 'PemPropertyFormat' },
   {
@@ -197,10 +203,6 @@ describe('JwtBuilderFilter and JwtValidationFilter', () => {
       },
     })
     const now = Math.floor(Date.now() / 1000)
-    const sign = (claims: object) =>
-      new CompactSign(Buffer.from(JSON.stringify(claims)))
-        .setProtectedHeader({ alg: 'RS256' })
-        .sign(rsa.privateKey)
     const expired = await sign({ sub: 'late', exp: now - 60 })
     expect((await fetch(gw.url('/plain'), { headers: { 'x-jwt': expired } })).status).toBe(403)
     expect((await fetch(gw.url('/skew'), { headers: { 'x-jwt': expired } })).status).toBe(200)
@@ -309,10 +311,6 @@ describe('IdTokenValidationFilter', () => {
       },
     })
     const now = Math.floor(Date.now() / 1000)
-    const sign = (claims: object) =>
-      new CompactSign(Buffer.from(JSON.stringify(claims)))
-        .setProtectedHeader({ alg: 'RS256' })
-        .sign(rsa.privateKey)
     const good = {
       sub: 'bjensen',
       aud: ['my-app', 'other'],

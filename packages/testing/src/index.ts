@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { connect, type AddressInfo, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -53,6 +53,34 @@ export interface Backend {
   port: number
   server: Server
   close(): Promise<void>
+}
+
+/**
+ * A forward proxy on 127.0.0.1 that tunnels CONNECT requests (undici's ProxyAgent tunnels http
+ * targets too). `accept` sees each CONNECT and may refuse it with a status line.
+ */
+export async function startConnectProxy(
+  accept: (req: IncomingMessage) => string | undefined = () => undefined,
+): Promise<Backend> {
+  const proxy = await startBackend((_req, res) => res.writeHead(405).end())
+  proxy.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    const refusal = accept(req)
+    if (refusal) {
+      socket.end(`HTTP/1.1 ${refusal}\r\n\r\n`)
+      return
+    }
+    const [host, port] = (req.url ?? '').split(':')
+    const upstream = connect(Number(port), host!, () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+      upstream.write(head)
+      upstream.pipe(socket)
+      socket.pipe(upstream)
+    })
+    upstream.on('error', () => socket.destroy())
+    socket.on('error', () => upstream.destroy())
+  })
+  return proxy
 }
 
 /** An HTTP server on 127.0.0.1 and a free port, closed after the test. */
