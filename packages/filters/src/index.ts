@@ -3,7 +3,13 @@ import pkg from '../package.json' with { type: 'json' }
 import { allowOnlyFilter } from './allow-only-filter.js'
 import { assignmentFilter } from './assignment-filter.js'
 import { conditionalFilter, conditionEnforcementFilter, switchFilter } from './condition-filters.js'
+import { certificateThumbprintFilter } from './certificate-thumbprint-filter.js'
 import { circuitBreakerFilter } from './circuit-breaker-filter.js'
+import { cookieFilter } from './cookie-filter.js'
+import { dataPreservationFilter } from './data-preservation-filter.js'
+import { fragmentFilter } from './fragment-filter.js'
+import { httpBasicAuthenticationClientFilter } from './http-basic-authentication-client-filter.js'
+import { passwordReplayFilter } from './password-replay-filter.js'
 import { corsFilter } from './cors-filter.js'
 import { csrfFilter } from './csrf-filter.js'
 import { dateHeaderFilter, fapiInteractionIdFilter } from './header-value-filters.js'
@@ -27,21 +33,27 @@ const plugin: Plugin = definePlugin({
   types: {
     AllowOnlyFilter: allowOnlyFilter,
     AssignmentFilter: assignmentFilter,
+    CertificateThumbprintFilter: certificateThumbprintFilter,
     CircuitBreakerFilter: circuitBreakerFilter,
     ConditionalFilter: conditionalFilter,
     ConditionEnforcementFilter: conditionEnforcementFilter,
+    CookieFilter: cookieFilter,
     CorsFilter: corsFilter,
     CsrfFilter: csrfFilter,
+    DataPreservationFilter: dataPreservationFilter,
     DateHeaderFilter: dateHeaderFilter,
     DefaultRateThrottlingPolicy: defaultRateThrottlingPolicy,
     EntityExtractFilter: entityExtractFilter,
     FapiInteractionIdFilter: fapiInteractionIdFilter,
     FileAttributesFilter: fileAttributesFilter,
     ForwardedRequestFilter: forwardedRequestFilter,
+    FragmentFilter: fragmentFilter,
     HeaderFilter: headerFilter,
+    HttpBasicAuthenticationClientFilter: httpBasicAuthenticationClientFilter,
     HttpBasicAuthFilter: httpBasicAuthFilter,
     LocationHeaderFilter: locationHeaderFilter,
     MappedThrottlingPolicy: mappedThrottlingPolicy,
+    PasswordReplayFilter: passwordReplayFilter,
     RedirectFilter: locationHeaderFilter,
     SetCookieUpdateFilter: setCookieUpdateFilter,
     StaticRequestFilter: staticRequestFilter,
@@ -53,6 +65,8 @@ const plugin: Plugin = definePlugin({
 export default plugin
 
 export { AssignmentFilter } from './assignment-filter.js'
+export { CertificateThumbprintContext } from './certificate-thumbprint-filter.js'
+export { requestFactory } from './static-request-filter.js'
 export { HeaderFilter } from './header-filter.js'
 export { MemoryThrottlingStore } from './throttling/store.js'
 export type { TakeResult, ThrottlingStore } from './throttling/store.js'
