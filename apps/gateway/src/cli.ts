@@ -39,6 +39,8 @@ async function main(): Promise<void> {
     logger,
     systemProperties,
     env: process.env,
+    // plugins in extra/ import @postern/* as this distribution has them
+    resolveFrom: import.meta.url,
   })
   try {
     const { ports, adminPort } = await gateway.start()

@@ -14,6 +14,7 @@ export default plugin
 
 export { AdminEndpoints } from './server/admin-endpoints.js'
 export { createGateway } from './server/gateway.js'
+export { loadExtraPlugins } from './server/extra.js'
 export type { Gateway, GatewayOptions } from './server/gateway.js'
 export { Router } from './router/router.js'
 export type { RouteInfo } from './router/router.js'

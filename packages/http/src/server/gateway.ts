@@ -59,6 +59,7 @@ import {
 import { evaluateProperties } from '../router/properties.js'
 import { setHeapTokens } from '../router/tokens.js'
 import { AdminEndpoints } from './admin-endpoints.js'
+import { loadExtraPlugins } from './extra.js'
 import { DEFAULT_ADMIN, DEFAULT_CONFIG, defaultObjects } from './defaults.js'
 import { clientInfo, isLoopback, toRequest, writeResponse } from './http-adapter.js'
 import { attachUpgrade, isUpgraded } from './upgrade.js'
@@ -76,6 +77,13 @@ export interface GatewayOptions {
   ports?: number[]
   /** How long stop() waits for in-flight requests before closing connections. Default 10 s. */
   drainTimeoutMs?: number
+  /** Load the plugins dropped into `<instanceDir>/extra` (default true). */
+  extra?: boolean
+  /**
+   * Where `@postern/*` imports of extra/ plugins resolve from: the URL of a module of the
+   * distribution that depends on every shipped plugin (default: @postern/http itself).
+   */
+  resolveFrom?: string
 }
 
 export interface Gateway {
@@ -486,6 +494,19 @@ export function createGateway(options: GatewayOptions): Gateway {
       return adminHeap
     },
     async start() {
+      if (options.extra !== false) {
+        for (const { plugin, from } of await loadExtraPlugins(
+          join(instanceDir, 'extra'),
+          logger,
+          options.resolveFrom,
+        )) {
+          registry.register(plugin, from)
+          logger.info(
+            { plugin: plugin.name, version: plugin.version, from },
+            `loaded plugin ${plugin.name}@${plugin.version} from ${from}`,
+          )
+        }
+      }
       const tokens = await bootstrapTokens()
       const adminApp = await loadApplication('admin.json', DEFAULT_ADMIN, tokens, 'admin')
       adminHeap = adminApp.heap
