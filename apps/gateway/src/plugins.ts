@@ -2,7 +2,8 @@ import type { Plugin } from '@postern/core'
 import filters from '@postern/filters'
 import http from '@postern/http'
 import jwt from '@postern/jwt'
+import monitoring from '@postern/monitoring'
 import secrets from '@postern/secrets'
 
 /** Every first-party plugin this distribution ships, in registration order. */
-export const plugins: readonly Plugin[] = [http, filters, secrets, jwt]
+export const plugins: readonly Plugin[] = [http, filters, secrets, jwt, monitoring]

@@ -1,0 +1,302 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import { collectDefaultMetrics, Counter, Gauge, Registry, Summary } from 'prom-client'
+import {
+  CHANNEL_CLIENT_REQUEST_FINISH,
+  CHANNEL_CLIENT_REQUEST_START,
+  CHANNEL_ROUTE_REQUEST_FINISH,
+  CHANNEL_ROUTE_REQUEST_START,
+  CHANNEL_ROUTER_ROUTES,
+  CHANNEL_SERVER_CONNECTION,
+  CHANNEL_SERVER_REQUEST_FINISH,
+  CHANNEL_SERVER_REQUEST_START,
+  type ClientRequestMessage,
+  type RouteRequestMessage,
+  type RouterRoutesMessage,
+  type ServerConnectionMessage,
+  type ServerRequestMessage,
+} from '@postern/core'
+
+/** The quantiles IG's summaries report. */
+export const QUANTILES = [0.5, 0.75, 0.95, 0.98, 0.99, 0.999]
+
+/** IG's status families (the Common REST names). */
+export function familyOf(status: number): string {
+  if (status >= 100 && status < 200) return 'informational'
+  if (status >= 200 && status < 300) return 'successful'
+  if (status >= 300 && status < 400) return 'redirection'
+  if (status >= 400 && status < 500) return 'client_error'
+  if (status >= 500 && status < 600) return 'server_error'
+  return 'unknown'
+}
+
+const seconds = (startNs: bigint) => Number(process.hrtime.bigint() - startNs) / 1e9
+
+/** A counter IG exposes twice: `<name>_total` and the deprecated `<name>`. */
+class TwinCounter<L extends string> {
+  readonly #total: Counter<L>
+  readonly #deprecated: Counter<L>
+  constructor(registry: Registry, name: string, help: string, labelNames: L[]) {
+    this.#total = new Counter({ name: `${name}_total`, help, labelNames, registers: [registry] })
+    this.#deprecated = new Counter({
+      name,
+      help: `[Deprecated] ${help}`,
+      labelNames,
+      registers: [registry],
+    })
+  }
+  inc(labels: Partial<Record<L, string>>, value = 1): void {
+    this.#total.inc(labels, value)
+    this.#deprecated.inc(labels, value)
+  }
+}
+
+/**
+ * The Prometheus metrics of one gateway, fed by the diagnostics channels it publishes on
+ * (messages of other gateways in the process are ignored).
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry()
+  readonly #gateway: string
+  readonly #listeners: [string, (message: unknown) => void][] = []
+
+  constructor(gateway: string, options: { processMetrics?: boolean } = {}) {
+    this.#gateway = gateway
+    const r = this.registry
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: r, prefix: 'ig_' })
+    const summary = (name: string, help: string, labelNames: string[], quantiles = true) =>
+      new Summary({
+        name,
+        help,
+        labelNames,
+        registers: [r],
+        percentiles: quantiles ? QUANTILES : [],
+        maxAgeSeconds: 60,
+        ageBuckets: 5,
+      })
+    const gauge = (name: string, help: string, labelNames: string[]) =>
+      new Gauge({ name, help, labelNames, registers: [r] })
+
+    // server
+    const activeConnections = gauge(
+      'ig_http_server_active_connections',
+      'Number of open connections to the server',
+      ['local'],
+    )
+    const activeRequests = gauge(
+      'ig_http_server_active_requests',
+      'Number of requests being processed',
+      ['local'],
+    )
+    const requests = new TwinCounter(r, 'ig_http_server_requests', 'Number of requests received', [
+      'local',
+      'method',
+    ])
+    const resets = new TwinCounter(
+      r,
+      'ig_http_server_request_resets',
+      'Number of requests the client closed before the response ended',
+      ['local', 'method'],
+    )
+    const bytesRead = new TwinCounter(
+      r,
+      'ig_http_server_bytes_read',
+      'Bytes of request bodies read',
+      ['local'],
+    )
+    const bytesWritten = new TwinCounter(
+      r,
+      'ig_http_server_bytes_written',
+      'Bytes of responses written',
+      ['local'],
+    )
+    const requestBytes = summary(
+      'ig_http_server_request_bytes',
+      'Size of requests in bytes',
+      ['local', 'method'],
+      false,
+    )
+    const responseBytes = summary(
+      'ig_http_server_response_bytes',
+      'Size of responses in bytes',
+      ['code', 'local', 'method'],
+      false,
+    )
+    const responseTime = summary(
+      'ig_http_server_response_time_seconds',
+      'Time to send the response',
+      ['code', 'local', 'method'],
+    )
+    this.#on(CHANNEL_SERVER_CONNECTION, (m: ServerConnectionMessage) =>
+      activeConnections.inc({ local: m.local }, m.open ? 1 : -1),
+    )
+    this.#on(CHANNEL_SERVER_REQUEST_START, (m: ServerRequestMessage) => {
+      activeRequests.inc({ local: m.local })
+      requests.inc({ local: m.local, method: m.method })
+    })
+    this.#on(CHANNEL_SERVER_REQUEST_FINISH, (m: ServerRequestMessage) => {
+      activeRequests.dec({ local: m.local })
+      const code = String(m.status ?? 0)
+      if (m.reset) resets.inc({ local: m.local, method: m.method })
+      bytesRead.inc({ local: m.local }, m.requestBytes ?? 0)
+      bytesWritten.inc({ local: m.local }, m.responseBytes ?? 0)
+      requestBytes.observe({ local: m.local, method: m.method }, m.requestBytes ?? 0)
+      responseBytes.observe({ code, local: m.local, method: m.method }, m.responseBytes ?? 0)
+      responseTime.observe({ code, local: m.local, method: m.method }, seconds(m.startNs))
+    })
+
+    // routes and routers
+    const routeLabels = ['name', 'route', 'router']
+    const routeActive = gauge(
+      'ig_route_request_active',
+      'Number of requests being processed',
+      routeLabels,
+    )
+    const routeRequests = new Counter({
+      name: 'ig_route_request_total',
+      help: 'Number of requests processed by the router or route since it was deployed',
+      labelNames: routeLabels,
+      registers: [r],
+    })
+    const routeErrors = new Counter({
+      name: 'ig_route_response_error_total',
+      help: 'Number of responses that threw an exception',
+      labelNames: routeLabels,
+      registers: [r],
+    })
+    const routeNull = new Counter({
+      name: 'ig_route_response_null_total',
+      help: 'Number of responses that were not handled by the route',
+      labelNames: routeLabels,
+      registers: [r],
+    })
+    const routeStatus = new Counter({
+      name: 'ig_route_response_status_total',
+      help: 'Number of responses by HTTP status code family',
+      labelNames: ['family', ...routeLabels],
+      registers: [r],
+    })
+    const routeTime = summary(
+      'ig_route_response_time_seconds',
+      'Response time observations',
+      routeLabels,
+    )
+    const deployed = gauge(
+      'ig_router_deployed_routes',
+      'Number of routes deployed in the configuration',
+      ['fully_qualified_name', 'heap', 'name'],
+    )
+    const labelsOf = (m: RouteRequestMessage) => ({
+      name: m.route,
+      route: m.route,
+      router: m.router,
+    })
+    this.#on(CHANNEL_ROUTE_REQUEST_START, (m: RouteRequestMessage) => {
+      routeActive.inc(labelsOf(m))
+      routeRequests.inc(labelsOf(m))
+    })
+    this.#on(CHANNEL_ROUTE_REQUEST_FINISH, (m: RouteRequestMessage) => {
+      const labels = labelsOf(m)
+      routeActive.dec(labels)
+      if (m.error !== undefined) routeErrors.inc(labels)
+      else if (m.status === undefined) routeNull.inc(labels)
+      else routeStatus.inc({ family: familyOf(m.status), ...labels })
+      routeTime.observe(labels, seconds(m.startNs))
+    })
+    this.#on(CHANNEL_ROUTER_ROUTES, (m: RouterRoutesMessage) =>
+      this.deployedRoutes(m.router, m.routes),
+    )
+    this.deployedRoutes = (router, count) =>
+      deployed.set(
+        { fully_qualified_name: `gateway.${router}`, heap: 'gateway', name: router },
+        count,
+      )
+
+    // clients
+    const clientLabels = ['local', 'method', 'remote']
+    const clientActive = gauge(
+      'ig_http_client_active_requests',
+      'Number of requests being sent',
+      clientLabels,
+    )
+    const clientRequests = new TwinCounter(
+      r,
+      'ig_http_client_requests',
+      'Number of requests sent',
+      clientLabels,
+    )
+    const clientResponses = new TwinCounter(
+      r,
+      'ig_http_client_responses',
+      'Number of responses received',
+      ['code', ...clientLabels],
+    )
+    const clientRequestBytes = summary(
+      'ig_http_client_request_bytes',
+      'Size of requests in bytes',
+      clientLabels,
+      false,
+    )
+    const clientResponseBytes = summary(
+      'ig_http_client_response_bytes',
+      'Size of responses in bytes',
+      ['code', ...clientLabels],
+      false,
+    )
+    const clientTime = summary(
+      'ig_http_client_response_time_seconds',
+      'Time to receive the response',
+      ['code', ...clientLabels],
+    )
+    const clientOf = (m: ClientRequestMessage) => ({
+      local: m.handler,
+      method: m.method,
+      remote: m.remote,
+    })
+    this.#on(
+      CHANNEL_CLIENT_REQUEST_START,
+      (m: ClientRequestMessage) => {
+        clientActive.inc(clientOf(m))
+        clientRequests.inc(clientOf(m))
+      },
+      true,
+    )
+    this.#on(
+      CHANNEL_CLIENT_REQUEST_FINISH,
+      (m: ClientRequestMessage) => {
+        const labels = clientOf(m)
+        clientActive.dec(labels)
+        // a failed call (no response) is counted with code 0
+        const code = String(m.status ?? 0)
+        clientResponses.inc({ code, ...labels })
+        if (m.requestBytes !== undefined) clientRequestBytes.observe(labels, m.requestBytes)
+        if (m.responseBytes !== undefined)
+          clientResponseBytes.observe({ code, ...labels }, m.responseBytes)
+        clientTime.observe({ code, ...labels }, seconds(m.startNs))
+      },
+      true,
+    )
+  }
+
+  /** Sets ig_router_deployed_routes of a router (also fed by the channel). */
+  deployedRoutes: (router: string, count: number) => void
+
+  #on<M extends { gateway?: string | undefined }>(
+    name: string,
+    handle: (message: M) => void,
+    anyGatewayWhenUnknown = false,
+  ): void {
+    const listener = (message: unknown) => {
+      const m = message as M
+      if (m.gateway === this.#gateway || (anyGatewayWhenUnknown && m.gateway === undefined))
+        handle(m)
+    }
+    subscribe(name, listener)
+    this.#listeners.push([name, listener])
+  }
+
+  /** Stops listening. */
+  close(): void {
+    for (const [name, listener] of this.#listeners.splice(0)) unsubscribe(name, listener)
+    this.registry.clear()
+  }
+}
