@@ -1,3 +1,4 @@
+import admin from '@postern/admin'
 import type { Plugin } from '@postern/core'
 import filters from '@postern/filters'
 import http from '@postern/http'
@@ -6,4 +7,4 @@ import monitoring from '@postern/monitoring'
 import secrets from '@postern/secrets'
 
 /** Every first-party plugin this distribution ships, in registration order. */
-export const plugins: readonly Plugin[] = [http, filters, secrets, jwt, monitoring]
+export const plugins: readonly Plugin[] = [http, filters, secrets, jwt, monitoring, admin]

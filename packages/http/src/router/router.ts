@@ -103,9 +103,15 @@ export class Router implements Handler {
 
   /**
    * Deploys (or replaces) a route from its JSON, as a file or the REST API does. A route that fails
-   * to load is not deployed and the route it would replace is removed; the errors are thrown.
+   * to load is not deployed and the route it would replace is removed (kept with
+   * `keepOnFailure`); the errors are thrown.
    */
-  async deploy(id: string, json: unknown, source: string): Promise<RouteInfo> {
+  async deploy(
+    id: string,
+    json: unknown,
+    source: string,
+    options: { keepOnFailure?: boolean } = {},
+  ): Promise<RouteInfo> {
     let route: Route
     try {
       route = await loadRoute({
@@ -117,7 +123,8 @@ export class Router implements Handler {
         router: this.name,
       })
     } catch (err) {
-      this.undeploy(id)
+      // a broken file removes its old version; the REST API keeps it (keepOnFailure)
+      if (!options.keepOnFailure) this.undeploy(id)
       throw err
     }
     if (this.#stopped) {

@@ -1,0 +1,172 @@
+import { describe, expect, test } from 'vitest'
+import http from '@postern/http'
+import filters from '@postern/filters'
+import { startBackend, startGateway } from '@postern/testing'
+import admin from '../src/index.js'
+
+const plugins = [http, admin]
+const api = '/openig/api/system/objects/_router/routes'
+
+const json = (method: string, body?: unknown, headers: Record<string, string> = {}) => ({
+  method,
+  headers: { 'content-type': 'application/json', ...headers },
+  ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+})
+
+describe('the routes REST API', () => {
+  test('create, read, update, query and delete a route that serves like a file route', async () => {
+    const backend = await startBackend((req, res) => res.end(`backend ${req.url}`))
+    const gw = await startGateway({
+      plugins,
+      routes: {
+        'file.json': {
+          name: 'file',
+          condition: "${request.uri.path == '/file'}",
+          handler: {
+            type: 'StaticResponseHandler',
+            config: { status: 200, entity: 'from a file' },
+          },
+        },
+      },
+    })
+    const route = {
+      name: 'rest',
+      condition: "${find(request.uri.path, '^/rest')}",
+      baseURI: backend.url,
+      handler: 'ReverseProxyHandler',
+    }
+    expect((await fetch(gw.url('/rest/x'))).status).toBe(404)
+    const created = await fetch(
+      gw.url(`${api}/rest-route`),
+      json('PUT', route, { 'If-None-Match': '*' }),
+    )
+    expect(created.status).toBe(201)
+    expect(created.headers.get('location')).toBe(`${api}/rest-route`)
+    expect(await created.json()).toEqual({ _id: 'rest-route', ...route })
+    expect(await (await fetch(gw.url('/rest/x'))).text()).toBe('backend /rest/x')
+    // If-None-Match: * on an existing route
+    expect(
+      (await fetch(gw.url(`${api}/rest-route`), json('PUT', route, { 'If-None-Match': '*' })))
+        .status,
+    ).toBe(412)
+    // read
+    const read = await fetch(gw.url(`${api}/rest-route?_fields=name,condition`))
+    expect(await read.json()).toEqual({
+      _id: 'rest-route',
+      name: 'rest',
+      condition: route.condition,
+    })
+    // update
+    const updated = await fetch(
+      gw.url(`${api}/rest-route`),
+      json('PUT', {
+        ...route,
+        handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'updated' } },
+      }),
+    )
+    expect(updated.status).toBe(200)
+    expect(await (await fetch(gw.url('/rest/x'))).text()).toBe('updated')
+    // query: file and REST routes alike
+    const all = await (await fetch(gw.url(`${api}?_queryFilter=true&_fields=name`))).json()
+    expect(all).toEqual({
+      result: [
+        { _id: 'file', name: 'file' },
+        { _id: 'rest-route', name: 'rest' },
+      ],
+      resultCount: 2,
+      pagedResultsCookie: null,
+      totalPagedResultsPolicy: 'NONE',
+      totalPagedResults: -1,
+      remainingPagedResults: -1,
+    })
+    const filtered = await (
+      await fetch(
+        gw.url(`${api}?_queryFilter=${encodeURIComponent('name eq "rest"')}&_fields=name`),
+      )
+    ).json()
+    expect(filtered.result).toEqual([{ _id: 'rest-route', name: 'rest' }])
+    const paged = await (
+      await fetch(
+        gw.url(`${api}?_queryFilter=true&_pageSize=1&_fields=name&_totalPagedResultsPolicy=EXACT`),
+      )
+    ).json()
+    expect(paged).toMatchObject({ resultCount: 1, pagedResultsCookie: '1', totalPagedResults: 2 })
+    const pretty = await (
+      await fetch(gw.url(`${api}/rest-route?_prettyPrint=true&_fields=name`))
+    ).text()
+    expect(pretty).toBe('{\n  "_id": "rest-route",\n  "name": "rest"\n}')
+    // delete returns the deleted resource
+    const deleted = await fetch(gw.url(`${api}/rest-route?_fields=name`), { method: 'DELETE' })
+    expect(await deleted.json()).toEqual({ _id: 'rest-route', name: 'rest' })
+    expect((await fetch(gw.url('/rest/x'))).status).toBe(404)
+    expect((await fetch(gw.url(`${api}/rest-route`))).status).toBe(404)
+    expect(await (await fetch(gw.url('/file'))).text()).toBe('from a file')
+  })
+
+  test('POST _action=create, errors with Common REST bodies, and a broken update keeps the old route', async () => {
+    const gw = await startGateway({ plugins })
+    const ok = {
+      condition: "${request.uri.path == '/p'}",
+      handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'posted' } },
+    }
+    const created = await fetch(
+      gw.url(`${api}?_action=create`),
+      json('POST', { _id: 'posted', ...ok }),
+    )
+    expect(created.status).toBe(201)
+    expect(await (await fetch(gw.url('/p'))).text()).toBe('posted')
+    const broken = await fetch(
+      gw.url(`${api}/posted`),
+      json('PUT', { ...ok, handler: { type: 'NoSuchHandler' } }),
+    )
+    expect(broken.status).toBe(400)
+    const body = await broken.json()
+    expect(body).toMatchObject({ code: 400, reason: 'Bad Request' })
+    expect(body.message).toContain('api:_router/routes/posted#/handler/type: ')
+    expect(body.message).toContain('unknown type NoSuchHandler: no plugin registers it')
+    expect(await (await fetch(gw.url('/p'))).text()).toBe('posted') // still serving
+    expect(await (await fetch(gw.url(`${api}/none`))).json()).toEqual({
+      code: 404,
+      reason: 'Not Found',
+      message: 'no route none',
+    })
+    expect((await fetch(gw.url(`${api}/x`), json('PUT', 'not json'))).status).toBe(400)
+    expect(
+      (await fetch(gw.url(`${api}/x`), json('PUT', ok, { 'If-None-Match': 'rev1' }))).status,
+    ).toBe(400)
+    expect((await fetch(gw.url(`${api}?_queryFilter=name+xx+1`))).status).toBe(400)
+    expect((await fetch(gw.url(`${api}`))).status).toBe(400)
+    expect(
+      (await fetch(gw.url('/openig/api/system/objects/nope/routes?_queryFilter=true'))).status,
+    ).toBe(404)
+  })
+
+  test('?_api returns an OpenAPI descriptor', async () => {
+    const gw = await startGateway({ plugins })
+    const descriptor = await (await fetch(gw.url(`${api}?_api`))).json()
+    expect(descriptor).toMatchObject({
+      swagger: '2.0',
+      basePath: '/openig/api/system/objects/_router/routes',
+      tags: [{ name: 'Routes Endpoint' }],
+    })
+    expect(Object.keys(descriptor.paths)).toEqual(['/', '/{id}'])
+  })
+
+  test('the apiProtectionFilter of admin.json protects it', async () => {
+    const gw = await startGateway({
+      plugins,
+      adminJson: {
+        connectors: [{ port: 0, host: '127.0.0.1' }],
+        heap: [
+          {
+            name: 'Denied',
+            type: 'StaticResponseHandler',
+            config: { status: 403, entity: 'no admin' },
+          },
+        ],
+        apiProtectionFilter: { type: 'ChainOfFilters', config: { filters: [] } },
+      },
+    })
+    expect((await fetch(gw.url(`${api}?_queryFilter=true`))).status).toBe(200)
+  })
+})
