@@ -79,7 +79,7 @@ describe('the routes REST API', () => {
       totalPagedResults: -1,
       remainingPagedResults: -1,
     })
-    const filtered = await (
+    const filtered: { result: unknown[] } = await (
       await fetch(
         gw.url(`${api}?_queryFilter=${encodeURIComponent('name eq "rest"')}&_fields=name`),
       )
@@ -120,7 +120,7 @@ describe('the routes REST API', () => {
       json('PUT', { ...ok, handler: { type: 'NoSuchHandler' } }),
     )
     expect(broken.status).toBe(400)
-    const body = await broken.json()
+    const body = (await broken.json()) as { message: string }
     expect(body).toMatchObject({ code: 400, reason: 'Bad Request' })
     expect(body.message).toContain('api:_router/routes/posted#/handler/type: ')
     expect(body.message).toContain('unknown type NoSuchHandler: no plugin registers it')
@@ -143,7 +143,7 @@ describe('the routes REST API', () => {
 
   test('?_api returns an OpenAPI descriptor', async () => {
     const gw = await startGateway({ plugins })
-    const descriptor = await (await fetch(gw.url(`${api}?_api`))).json()
+    const descriptor: { paths: object } = await (await fetch(gw.url(`${api}?_api`))).json()
     expect(descriptor).toMatchObject({
       swagger: '2.0',
       basePath: '/openig/api/system/objects/_router/routes',
