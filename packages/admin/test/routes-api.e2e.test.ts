@@ -79,11 +79,11 @@ describe('the routes REST API', () => {
       totalPagedResults: -1,
       remainingPagedResults: -1,
     })
-    const filtered: { result: unknown[] } = await (
+    const filtered = (await (
       await fetch(
         gw.url(`${api}?_queryFilter=${encodeURIComponent('name eq "rest"')}&_fields=name`),
       )
-    ).json()
+    ).json()) as { result: unknown[] }
     expect(filtered.result).toEqual([{ _id: 'rest-route', name: 'rest' }])
     const paged = await (
       await fetch(
@@ -143,7 +143,7 @@ describe('the routes REST API', () => {
 
   test('?_api returns an OpenAPI descriptor', async () => {
     const gw = await startGateway({ plugins })
-    const descriptor: { paths: object } = await (await fetch(gw.url(`${api}?_api`))).json()
+    const descriptor = (await (await fetch(gw.url(`${api}?_api`))).json()) as { paths: object }
     expect(descriptor).toMatchObject({
       swagger: '2.0',
       basePath: '/openig/api/system/objects/_router/routes',
