@@ -4,7 +4,8 @@ import filters from '@postern/filters'
 import http from '@postern/http'
 import jwt from '@postern/jwt'
 import monitoring from '@postern/monitoring'
+import scripting from '@postern/scripting'
 import secrets from '@postern/secrets'
 
 /** Every first-party plugin this distribution ships, in registration order. */
-export const plugins: readonly Plugin[] = [http, filters, secrets, jwt, monitoring, admin]
+export const plugins: readonly Plugin[] = [http, filters, secrets, jwt, monitoring, admin, scripting]
