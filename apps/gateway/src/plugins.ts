@@ -1,4 +1,6 @@
 import admin from '@postern/admin'
+import audit from '@postern/audit'
+import auditJson from '@postern/audit-json'
 import type { Plugin } from '@postern/core'
 import filters from '@postern/filters'
 import http from '@postern/http'
@@ -8,4 +10,14 @@ import scripting from '@postern/scripting'
 import secrets from '@postern/secrets'
 
 /** Every first-party plugin this distribution ships, in registration order. */
-export const plugins: readonly Plugin[] = [http, filters, secrets, jwt, monitoring, admin, scripting]
+export const plugins: readonly Plugin[] = [
+  http,
+  filters,
+  secrets,
+  jwt,
+  monitoring,
+  admin,
+  scripting,
+  audit,
+  auditJson,
+]
