@@ -1,5 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import { collectDefaultMetrics, Counter, Gauge, Registry, Summary } from 'prom-client'
+import { collectDefaultMetrics, Registry } from 'prom-client'
+import { FastCounter, FastGauge, FastSummary } from './fast-metrics.js'
 import {
   CHANNEL_CLIENT_REQUEST_FINISH,
   CHANNEL_CLIENT_REQUEST_START,
@@ -33,16 +34,11 @@ const seconds = (startNs: bigint) => Number(process.hrtime.bigint() - startNs) /
 
 /** A counter IG exposes twice: `<name>_total` and the deprecated `<name>`. */
 class TwinCounter<L extends string> {
-  readonly #total: Counter<L>
-  readonly #deprecated: Counter<L>
+  readonly #total: FastCounter
+  readonly #deprecated: FastCounter
   constructor(registry: Registry, name: string, help: string, labelNames: L[]) {
-    this.#total = new Counter({ name: `${name}_total`, help, labelNames, registers: [registry] })
-    this.#deprecated = new Counter({
-      name,
-      help: `[Deprecated] ${help}`,
-      labelNames,
-      registers: [registry],
-    })
+    this.#total = new FastCounter(registry, `${name}_total`, help, labelNames)
+    this.#deprecated = new FastCounter(registry, name, `[Deprecated] ${help}`, labelNames)
   }
   inc(labels: Partial<Record<L, string>>, value = 1): void {
     this.#total.inc(labels, value)
@@ -64,17 +60,9 @@ export class GatewayMetrics {
     const r = this.registry
     if (options.processMetrics !== false) collectDefaultMetrics({ register: r, prefix: 'ig_' })
     const summary = (name: string, help: string, labelNames: string[], quantiles = true) =>
-      new Summary({
-        name,
-        help,
-        labelNames,
-        registers: [r],
-        percentiles: quantiles ? QUANTILES : [],
-        maxAgeSeconds: 60,
-        ageBuckets: 5,
-      })
+      new FastSummary(r, name, help, labelNames, quantiles ? QUANTILES : [])
     const gauge = (name: string, help: string, labelNames: string[]) =>
-      new Gauge({ name, help, labelNames, registers: [r] })
+      new FastGauge(r, name, help, labelNames)
 
     // server
     const activeConnections = gauge(
@@ -151,30 +139,30 @@ export class GatewayMetrics {
       'Number of requests being processed',
       routeLabels,
     )
-    const routeRequests = new Counter({
-      name: 'ig_route_request_total',
-      help: 'Number of requests processed by the router or route since it was deployed',
-      labelNames: routeLabels,
-      registers: [r],
-    })
-    const routeErrors = new Counter({
-      name: 'ig_route_response_error_total',
-      help: 'Number of responses that threw an exception',
-      labelNames: routeLabels,
-      registers: [r],
-    })
-    const routeNull = new Counter({
-      name: 'ig_route_response_null_total',
-      help: 'Number of responses that were not handled by the route',
-      labelNames: routeLabels,
-      registers: [r],
-    })
-    const routeStatus = new Counter({
-      name: 'ig_route_response_status_total',
-      help: 'Number of responses by HTTP status code family',
-      labelNames: ['family', ...routeLabels],
-      registers: [r],
-    })
+    const routeRequests = new FastCounter(
+      r,
+      'ig_route_request_total',
+      'Number of requests processed by the router or route since it was deployed',
+      routeLabels,
+    )
+    const routeErrors = new FastCounter(
+      r,
+      'ig_route_response_error_total',
+      'Number of responses that threw an exception',
+      routeLabels,
+    )
+    const routeNull = new FastCounter(
+      r,
+      'ig_route_response_null_total',
+      'Number of responses that were not handled by the route',
+      routeLabels,
+    )
+    const routeStatus = new FastCounter(
+      r,
+      'ig_route_response_status_total',
+      'Number of responses by HTTP status code family',
+      ['family', ...routeLabels],
+    )
     const routeTime = summary(
       'ig_route_response_time_seconds',
       'Response time observations',
