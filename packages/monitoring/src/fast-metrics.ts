@@ -52,11 +52,9 @@ abstract class FastMetric {
   }
 }
 
-export class FastCounter extends FastMetric {
-  readonly type = 'counter' as const
-  inc(labels: Labels, value = 1): void {
-    this.seriesOf(labels).value += value
-  }
+/** A metric with one value per label set (counters, gauges). */
+abstract class ValueMetric extends FastMetric {
+  abstract readonly type: 'counter' | 'gauge'
   get() {
     return {
       name: this.name,
@@ -68,7 +66,14 @@ export class FastCounter extends FastMetric {
   }
 }
 
-export class FastGauge extends FastMetric {
+export class FastCounter extends ValueMetric {
+  readonly type = 'counter' as const
+  inc(labels: Labels, value = 1): void {
+    this.seriesOf(labels).value += value
+  }
+}
+
+export class FastGauge extends ValueMetric {
   readonly type = 'gauge' as const
   inc(labels: Labels, value = 1): void {
     this.seriesOf(labels).value += value
@@ -78,15 +83,6 @@ export class FastGauge extends FastMetric {
   }
   set(labels: Labels, value: number): void {
     this.seriesOf(labels).value = value
-  }
-  get() {
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      aggregator: this.aggregator,
-      values: [...this.series.values()].map((s) => ({ labels: s.labels, value: s.value })),
-    }
   }
 }
 
