@@ -11,23 +11,8 @@ const pki = new Pki()
 afterAll(() => pki.remove())
 
 beforeAll(() => {
-  pki.write('keystore.pass', 'password')
   // The install guide's keystore, made with keytool as the guide does (PKCS#12 since Java 9).
-  pki.keytool(
-    '-genkey',
-    '-alias',
-    'https-connector-key',
-    '-keyalg',
-    'RSA',
-    '-keystore',
-    'IG-keystore',
-    '-storepass',
-    'password',
-    '-keypass',
-    'password',
-    '-dname',
-    'CN=ig.example.com,O=Example Corp,C=FR',
-  )
+  pki.guideKeystore()
   // Verification keys: two aliases.
   for (const alias of ['verification.key.1', 'verification.key.2']) {
     pki.keytool(

@@ -9,45 +9,10 @@ const pki = new Pki()
 afterAll(() => pki.remove())
 
 beforeAll(() => {
-  // Install guide, "Serve the same certificate...": a keytool PKCS#12 keystore and a PEM pair.
-  pki.write('keystore.pass', 'password')
-  pki.keytool(
-    '-genkey',
-    '-alias',
-    'https-connector-key',
-    '-keyalg',
-    'RSA',
-    '-keystore',
-    'IG-keystore',
-    '-storepass',
-    'password',
-    '-keypass',
-    'password',
-    '-dname',
-    'CN=ig.example.com,O=Example Corp,C=FR',
-  )
-  pki.write(
-    'IG-keystore.pem',
-    pki.keytool(
-      '-exportcert',
-      '-rfc',
-      '-alias',
-      'https-connector-key',
-      '-keystore',
-      'IG-keystore',
-      '-storepass',
-      'password',
-    ),
-  )
-  // Install guide, "Serve different certificates...": three PEM pairs, key then certificate.
-  for (const [name, cn, secretId] of [
-    ['ig.example.com', 'ig.example.com', 'key.manager.secret.id'],
-    ['wildcard.example.com', '*.example.com', 'wildcard.secret.id'],
-    ['default.example.com', 'un.mapped.com', 'default.secret.id'],
-  ] as const) {
-    pki.selfSigned(name, `/CN=${cn}/OU=example/O=com/L=fr/ST=fr/C=fr`)
-    pki.write(`${secretId}.pem`, pki.read(`${name}-key.pem`) + pki.read(`${name}-certificate.pem`))
-  }
+  // Install guide, "Serve the same certificate...": a keytool PKCS#12 keystore and a PEM pair;
+  // "Serve different certificates...": three PEM pairs, key then certificate.
+  pki.guideKeystore()
+  pki.guideSniCertificates()
   // A CA, a server and clients for client-certificate authentication.
   pki.ca('ca', 'Test CA')
   pki.issued('server', 'ca', 'localhost', { san: ['DNS:localhost', 'IP:127.0.0.1'] })

@@ -14,52 +14,10 @@ const pki = new Pki()
 afterAll(() => pki.remove())
 
 beforeAll(() => {
-  // "Serve the same certificate for TLS connections to all server names", both ways of step 2.
-  pki.keytool(
-    '-genkey',
-    '-alias',
-    'https-connector-key',
-    '-keyalg',
-    'RSA',
-    '-keystore',
-    'IG-keystore',
-    '-storepass',
-    'password',
-    '-keypass',
-    'password',
-    '-dname',
-    'CN=ig.example.com,O=Example Corp,C=FR',
-  )
-  pki.write('keystore.pass', 'password') // echo -n 'password' > keystore.pass
-  pki.write(
-    'IG-keystore.pem',
-    pki.keytool(
-      '-exportcert',
-      '-rfc',
-      '-alias',
-      'https-connector-key',
-      '-keystore',
-      'IG-keystore',
-      '-storepass',
-      'password',
-    ),
-  )
-  pki.selfSigned('ig.example.com', '/CN=ig.example.com/OU=example/O=com/L=fr/ST=fr/C=fr')
-  pki.write(
-    'key.manager.secret.id.pem',
-    pki.read('ig.example.com-key.pem') + pki.read('ig.example.com-certificate.pem'),
-  )
-  // "Serve different certificates for TLS connections to different server names"
-  pki.selfSigned('wildcard.example.com', '/CN=*.example.com/OU=example/O=com/L=fr/ST=fr/C=fr')
-  pki.write(
-    'wildcard.secret.id.pem',
-    pki.read('wildcard.example.com-key.pem') + pki.read('wildcard.example.com-certificate.pem'),
-  )
-  pki.selfSigned('default.example.com', '/CN=un.mapped.com/OU=example/O=com/L=fr/ST=fr/C=fr')
-  pki.write(
-    'default.secret.id.pem',
-    pki.read('default.example.com-key.pem') + pki.read('default.example.com-certificate.pem'),
-  )
+  // "Serve the same certificate for TLS connections to all server names", both ways of step 2;
+  // "Serve different certificates for TLS connections to different server names".
+  pki.guideKeystore()
+  pki.guideSniCertificates()
 })
 
 const helloRoute = {

@@ -33,6 +33,61 @@ export class Pki {
     return execFileSync('keytool', args, { cwd: this.dir, stdio: 'pipe' }).toString()
   }
 
+  /**
+   * The install guide's keystore (PKCS#12 since Java 9): `IG-keystore` with the RSA key
+   * `https-connector-key` (password `password`, also in `keystore.pass`), and its certificate
+   * exported as `IG-keystore.pem`.
+   */
+  guideKeystore(): void {
+    this.write('keystore.pass', 'password') // echo -n 'password' > keystore.pass
+    this.keytool(
+      '-genkey',
+      '-alias',
+      'https-connector-key',
+      '-keyalg',
+      'RSA',
+      '-keystore',
+      'IG-keystore',
+      '-storepass',
+      'password',
+      '-keypass',
+      'password',
+      '-dname',
+      'CN=ig.example.com,O=Example Corp,C=FR',
+    )
+    this.write(
+      'IG-keystore.pem',
+      this.keytool(
+        '-exportcert',
+        '-rfc',
+        '-alias',
+        'https-connector-key',
+        '-keystore',
+        'IG-keystore',
+        '-storepass',
+        'password',
+      ),
+    )
+  }
+
+  /**
+   * The install guide's "Serve different certificates for TLS connections to different server
+   * names": three self-signed PEM pairs, key then certificate, one file per secret ID.
+   */
+  guideSniCertificates(): void {
+    for (const [name, cn, secretId] of [
+      ['ig.example.com', 'ig.example.com', 'key.manager.secret.id'],
+      ['wildcard.example.com', '*.example.com', 'wildcard.secret.id'],
+      ['default.example.com', 'un.mapped.com', 'default.secret.id'],
+    ] as const) {
+      this.selfSigned(name, `/CN=${cn}/OU=example/O=com/L=fr/ST=fr/C=fr`)
+      this.write(
+        `${secretId}.pem`,
+        this.read(`${name}-key.pem`) + this.read(`${name}-certificate.pem`),
+      )
+    }
+  }
+
   /** keytool reading from its standard input (the password of -importpass, typed twice). */
   keytoolWithInput(input: string, ...args: string[]): string {
     return execFileSync('keytool', args, { cwd: this.dir, input }).toString()
