@@ -1,6 +1,7 @@
 import admin from '@postern/admin'
 import audit from '@postern/audit'
 import auditJson from '@postern/audit-json'
+import auditSyslog from '@postern/audit-syslog'
 import type { Plugin } from '@postern/core'
 import filters from '@postern/filters'
 import http from '@postern/http'
@@ -20,4 +21,5 @@ export const plugins: readonly Plugin[] = [
   scripting,
   audit,
   auditJson,
+  auditSyslog,
 ]

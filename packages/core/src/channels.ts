@@ -1,9 +1,12 @@
 import { channel, type Channel } from 'node:diagnostics_channel'
+import type { Request } from './messages/request.js'
 
 /**
  * Diagnostics channels the gateway publishes on (node:diagnostics_channel), for metrics, tracing
  * and audit without coupling: publishers check `hasSubscribers` first, so they cost nothing unless
  * a plugin listens. The same message object goes out at start and at finish, finish fields filled.
+ * The server and route start channels publish through `runStores`: a plugin may `bindStore` an
+ * AsyncLocalStorage to them (a tracing span) for the rest of the request or route.
  */
 export const CHANNEL_SERVER_REQUEST_START = 'postern:server:request:start'
 export const CHANNEL_SERVER_REQUEST_FINISH = 'postern:server:request:finish'
@@ -19,6 +22,12 @@ export interface ServerRequestMessage {
   /** `host:port` of the connector that took the request. */
   local: string
   method: string
+  /** The request target as received (`/path?query`). */
+  target: string
+  /** `http` or `https`. */
+  scheme: string
+  /** The request headers as Node received them (lower-case names). */
+  headers: Readonly<Record<string, string | string[] | undefined>>
   /** process.hrtime.bigint() when the request arrived. */
   startNs: bigint
   /** The status written (finish). */
@@ -65,6 +74,8 @@ export interface ClientRequestMessage {
   /** Origin of the upstream, `http://host:port`. */
   remote: string
   method: string
+  /** The request about to be sent: start subscribers may add headers (trace context). */
+  request: Request
   startNs: bigint
   status?: number
   error?: unknown

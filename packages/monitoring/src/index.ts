@@ -8,6 +8,7 @@ import {
 } from '@postern/core'
 import pkg from '../package.json' with { type: 'json' }
 import { GatewayMetrics } from './metrics.js'
+import { startTracing, tracingDecorator } from './tracing.js'
 
 const SCRAPE = '/metrics/prometheus/0.0.4'
 const DEPRECATED = '/metrics/prometheus'
@@ -30,6 +31,9 @@ function scrapeHandler(metrics: GatewayMetrics, path: string): Handler {
 }
 
 async function setup(gateway: GatewayServices): Promise<void> {
+  const tracing = startTracing(gateway)
+  // after the drain: the spans of the last requests are exported before the process exits
+  if (tracing) gateway.onStop(() => tracing.close())
   const metrics = new GatewayMetrics(gateway.id)
   gateway.onStop(() => metrics.close())
   // routes deployed before the plugin started listening
@@ -54,13 +58,17 @@ async function setup(gateway: GatewayServices): Promise<void> {
     gateway.mount(DEPRECATED, scrapeHandler(metrics, DEPRECATED), { filter })
 }
 
-/** Monitoring: Prometheus metrics of the server, routers, routes and clients. */
+/** Monitoring: Prometheus metrics of the server, routers, routes and clients; OpenTelemetry tracing. */
 const plugin: Plugin = definePlugin({
   name: pkg.name,
   version: pkg.version,
   core: '^1.0.0',
+  types: { TracingDecorator: tracingDecorator },
   setup,
 })
 export default plugin
 
 export { familyOf, GatewayMetrics, QUANTILES } from './metrics.js'
+export { OtlpHttpSpanExporter } from './otlp-exporter.js'
+export { GatewayTracing, TracingDecorator, tracingSettings } from './tracing.js'
+export type { TracingSettings } from './tracing.js'

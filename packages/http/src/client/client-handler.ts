@@ -274,6 +274,7 @@ export class ClientHandler implements Handler {
       ...this.#identity,
       remote: request.uri.origin,
       method: request.method,
+      request,
       startNs: process.hrtime.bigint(),
     }
     if (request.entity.length !== undefined) message.requestBytes = request.entity.length

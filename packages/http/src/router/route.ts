@@ -107,9 +107,10 @@ export class Route implements Handler {
       routeId: this.id,
       startNs: process.hrtime.bigint(),
     }
-    channels.routeRequestStart.publish(message)
     try {
-      const response = await this.#handle(context, request)
+      const response = await channels.routeRequestStart.runStores(message, () =>
+        this.#handle(context, request),
+      )
       message.status = response.status.code
       return response
     } catch (err) {

@@ -299,8 +299,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
 
-  /** Publishes the request's start and finish on the server channels (only when observed). */
-  function observe(req: IncomingMessage, res: ServerResponse, local: string): void {
+  /**
+   * The message of the server channels for a request (only when observed); start goes out through
+   * `runStores` around the handling, finish when the response closes.
+   */
+  function observe(
+    req: IncomingMessage,
+    res: ServerResponse,
+    local: string,
+    secure: boolean,
+  ): ServerRequestMessage {
     const socket = req.socket
     const read = socket.bytesRead
     const written = socket.bytesWritten
@@ -308,9 +316,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       gateway: id,
       local,
       method: req.method ?? 'GET',
+      target: req.url ?? '/',
+      scheme: secure ? 'https' : 'http',
+      headers: req.headers,
       startNs: process.hrtime.bigint(),
     }
-    channels.serverRequestStart.publish(message)
     res.once('close', () => {
       message.status = res.statusCode
       message.reset = !res.writableFinished
@@ -322,6 +332,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       message.responseBytes = Math.max(0, socket.bytesWritten - written)
       channels.serverRequestFinish.publish(message)
     })
+    return message
   }
 
   function serve(
@@ -330,9 +341,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     trustTransactionHeader: boolean,
     local: () => string,
   ) {
-    return (req: IncomingMessage, res: ServerResponse): void => {
-      if (channels.serverRequestStart.hasSubscribers || channels.serverRequestFinish.hasSubscribers)
-        observe(req, res, local())
+    const handle = (req: IncomingMessage, res: ServerResponse): void => {
       inFlight++
       // made only if something asks for request.signal: most requests never do
       let abort: AbortController | undefined
@@ -365,6 +374,17 @@ export function createGateway(options: GatewayOptions): Gateway {
           // an unread request body would hold the connection: drain what the handler left
           if (!req.readableEnded && !req.destroyed) req.resume()
         })
+    }
+    return (req: IncomingMessage, res: ServerResponse): void => {
+      if (channels.serverRequestStart.hasSubscribers || channels.serverRequestFinish.hasSubscribers)
+        channels.serverRequestStart.runStores(
+          observe(req, res, local(), secure),
+          handle,
+          null,
+          req,
+          res,
+        )
+      else handle(req, res)
     }
   }
 
