@@ -1,11 +1,4 @@
-import { defineConfig } from 'tsup'
+import { packageConfig } from '../../tsup.base.js'
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
-  format: 'esm',
-  target: 'node20',
-  sourcemap: true,
-  clean: true,
-  dts: { entry: 'src/index.ts', compilerOptions: { composite: false } },
-  banner: ({ format }) => (format === 'esm' ? {} : {}),
-})
+// the CLI is a second entry; declarations come from the library entry only
+export default packageConfig({ entry: ['src/index.ts', 'src/cli.ts'] })

@@ -45,7 +45,7 @@ import {
   type ServerRequestMessage,
 } from '@postern/core'
 import pkg from '../package.json' with { type: 'json' }
-import { OtlpHttpSpanExporter } from './otlp-exporter.js'
+import { OtlpHttpSpanExporter, type OtlpExporterOptions } from './otlp-exporter.js'
 
 const SOURCE = 'config/admin.json'
 const POINTER = '/openTelemetry/tracing'
@@ -54,19 +54,7 @@ const POINTER = '/openTelemetry/tracing'
 export interface TracingSettings {
   readonly enabled: boolean
   readonly resourceAttributes: Readonly<Record<string, string | number | boolean>>
-  readonly exporter: {
-    readonly endpoint: string
-    readonly connectionTimeout: number
-    readonly headers: Readonly<Record<string, string>>
-    readonly retries: {
-      readonly enabled: boolean
-      readonly maxAttempts: number
-      readonly initialBackoff: number
-      readonly maxBackoff: number
-      readonly backoffMultiplier: number
-    }
-    readonly timeout: number
-  }
+  readonly exporter: Omit<OtlpExporterOptions, 'logger'>
   readonly batch: {
     readonly enabled: boolean
     readonly scheduleDelay: number
