@@ -43,13 +43,14 @@ export { heaplet } from './heap/heaplet.js'
 export type { Heaplet, HeapletEnv } from './heap/heaplet.js'
 export { TypeRegistry } from './heap/registry.js'
 export type { RegisteredType } from './heap/registry.js'
-export { Duration, Expr, Raw, Ref, StringEnum } from './heap/schema.js'
+export { Duration, Expr, Raw, Ref, SameSite, StringEnum } from './heap/schema.js'
 export { silentLogger } from './logger.js'
 export type { Logger } from './logger.js'
 export {
   Entity,
   Form,
   formatSetCookie,
+  sameSiteOf,
   Headers,
   MutableUri,
   parseSetCookie,

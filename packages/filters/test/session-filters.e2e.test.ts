@@ -2,6 +2,7 @@ import { generateKeyPairSync, createHash, X509Certificate } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { startBackend, startGateway } from '@postern/testing'
@@ -514,44 +515,53 @@ describe('FragmentFilter', () => {
   })
 })
 
+/** A route whose chain is one PasswordReplayFilter with this config, then `handler`. */
+const replayRoute = (
+  config: Record<string, unknown>,
+  handler: unknown = 'ReverseProxyHandler',
+  baseURI?: string,
+) => ({
+  ...(baseURI === undefined ? {} : { baseURI }),
+  handler: {
+    type: 'Chain',
+    config: { filters: [{ type: 'PasswordReplayFilter', config }], handler },
+  },
+})
+
+/** A backend that reads each request's body before `answer` is called with it. */
+const startFormBackend = (
+  answer: (req: IncomingMessage, body: string, res: ServerResponse) => void,
+) =>
+  startBackend((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => (body += c.toString()))
+    req.on('end', () => answer(req, body, res))
+  })
+
 describe('PasswordReplayFilter', () => {
   test('the reference example: credentials replayed when the request is for /login', async () => {
     const logins: { method: string; body: string }[] = []
-    const app = await startBackend((req, res) => {
-      let body = ''
-      req.on('data', (c: Buffer) => (body += c.toString()))
-      req.on('end', () => {
-        if (req.url === '/login') logins.push({ method: req.method!, body })
-        res.end(
-          req.url === '/login' && req.method === 'POST' ? 'welcome MY_USERNAME' : `page ${req.url}`,
-        )
-      })
+    const app = await startFormBackend((req, body, res) => {
+      if (req.url === '/login') logins.push({ method: req.method!, body })
+      res.end(
+        req.url === '/login' && req.method === 'POST' ? 'welcome MY_USERNAME' : `page ${req.url}`,
+      )
     })
     const gw = await startGateway({
       plugins,
       routes: {
-        'r.json': {
-          baseURI: app.url,
-          handler: {
-            type: 'Chain',
-            config: {
-              filters: [
-                {
-                  type: 'PasswordReplayFilter',
-                  config: {
-                    loginPage: "${request.uri.path == '/login'}",
-                    request: {
-                      method: 'POST',
-                      uri: `${app.url}/login`,
-                      form: { username: ['MY_USERNAME'], password: ['MY_PASSWORD'] },
-                    },
-                  },
-                },
-              ],
-              handler: 'ReverseProxyHandler',
+        'r.json': replayRoute(
+          {
+            loginPage: "${request.uri.path == '/login'}",
+            request: {
+              method: 'POST',
+              uri: `${app.url}/login`,
+              form: { username: ['MY_USERNAME'], password: ['MY_PASSWORD'] },
             },
           },
-        },
+          'ReverseProxyHandler',
+          app.url,
+        ),
       },
     })
     expect(await (await fetch(gw.url('/login'))).text()).toBe('welcome MY_USERNAME')
@@ -561,60 +571,46 @@ describe('PasswordReplayFilter', () => {
 
   test('loginPageContentMarker, loginPageExtractions and a credentials filter', async () => {
     const posts: string[] = []
-    const app = await startBackend((req, res) => {
-      let body = ''
-      req.on('data', (c: Buffer) => (body += c.toString()))
-      req.on('end', () => {
-        if (req.method === 'POST') {
-          posts.push(body)
-          res.end('signed in')
-        } else if (req.url === '/private') {
-          res.setHeader('Content-Type', 'text/html')
-          res.end("<form id='login'><input name='nonce' value='n-0S6_WzA2Mj'></form>")
-        } else res.end('public page')
-      })
+    const app = await startFormBackend((req, body, res) => {
+      if (req.method === 'POST') {
+        posts.push(body)
+        res.end('signed in')
+      } else if (req.url === '/private') {
+        res.setHeader('Content-Type', 'text/html')
+        res.end("<form id='login'><input name='nonce' value='n-0S6_WzA2Mj'></form>")
+      } else res.end('public page')
     })
     const gw = await startGateway({
       plugins,
       files: { 'users.csv': 'user,password\nbjensen,hifalutin\n' },
       routes: {
-        'r.json': {
-          baseURI: app.url,
-          handler: {
-            type: 'Chain',
-            config: {
-              filters: [
-                {
-                  type: 'PasswordReplayFilter',
-                  config: {
-                    loginPageContentMarker: "id='login'",
-                    loginPageExtractions: [{ name: 'nonce', pattern: " value='(.*)'" }],
-                    credentials: {
-                      type: 'FileAttributesFilter',
-                      config: {
-                        file: '${openig.instanceDirectory}/users.csv',
-                        key: 'user',
-                        fields: ['user', 'password'],
-                        value: 'bjensen',
-                        target: '${attributes.credentials}',
-                      },
-                    },
-                    request: {
-                      method: 'POST',
-                      uri: `${app.url}/login`,
-                      form: {
-                        username: ['${attributes.credentials.user}'],
-                        password: ['${attributes.credentials.password}'],
-                        nonce: ['${attributes.extracted.nonce}'],
-                      },
-                    },
-                  },
-                },
-              ],
-              handler: 'ReverseProxyHandler',
+        'r.json': replayRoute(
+          {
+            loginPageContentMarker: "id='login'",
+            loginPageExtractions: [{ name: 'nonce', pattern: " value='(.*)'" }],
+            credentials: {
+              type: 'FileAttributesFilter',
+              config: {
+                file: '${openig.instanceDirectory}/users.csv',
+                key: 'user',
+                fields: ['user', 'password'],
+                value: 'bjensen',
+                target: '${attributes.credentials}',
+              },
+            },
+            request: {
+              method: 'POST',
+              uri: `${app.url}/login`,
+              form: {
+                username: ['${attributes.credentials.user}'],
+                password: ['${attributes.credentials.password}'],
+                nonce: ['${attributes.extracted.nonce}'],
+              },
             },
           },
-        },
+          'ReverseProxyHandler',
+          app.url,
+        ),
       },
     })
     expect(await (await fetch(gw.url('/public'))).text()).toBe('public page')
@@ -624,26 +620,23 @@ describe('PasswordReplayFilter', () => {
   })
 
   test('neither loginPage nor loginPageContentMarker, or headerDecryption, are configuration errors', async () => {
+    const ok = { type: 'StaticResponseHandler', config: { status: 200 } }
     const gw = await startGateway({
       plugins,
       routes: {
-        'none.json': {
-          handler: {
-            type: 'Chain',
-            config: {
-              filters: [
-                {
-                  type: 'PasswordReplayFilter',
-                  config: { request: { method: 'GET', uri: 'http://x/' } },
-                },
-              ],
-              handler: { type: 'StaticResponseHandler', config: { status: 200 } },
-            },
+        'none.json': replayRoute({ request: { method: 'GET', uri: 'http://x/' } }, ok),
+        'decrypt.json': replayRoute(
+          {
+            loginPage: '${true}',
+            headerDecryption: { algorithm: 'DES/ECB/NoPadding', headers: ['password'] },
+            request: { method: 'GET', uri: 'http://x/' },
           },
-        },
+          ok,
+        ),
       },
     })
     const errors = JSON.stringify(gw.logs.filter((l) => l.msg === 'route not loaded'))
     expect(errors).toContain('loginPage or loginPageContentMarker is required')
+    expect(errors).toContain('/headerDecryption')
   })
 })

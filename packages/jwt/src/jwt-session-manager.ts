@@ -6,11 +6,11 @@ import {
   EL_SET,
   formatSetCookie,
   heaplet,
-  NoSuchSecretError,
+  SameSite,
+  sameSiteOf,
   SecretId,
-  SecretsProviderRef,
   secretsProviderOf,
-  StringEnum,
+  SecretsProviderRef,
   Type,
   type HeapletEnv,
   type Logger,
@@ -23,7 +23,7 @@ import {
   type Static,
 } from '@postern/core'
 import { decryptDir, encryptDir } from './jwe-dir.js'
-import { encryptionKeyProblem, ENCRYPTION_METHODS } from './keys.js'
+import { encryptionKeyProblem, ENCRYPTION_METHODS, keysFor } from './keys.js'
 
 const MAX_TIMEOUT_MS = 3650 * 86_400_000
 /** Characters of JWT per cookie: a cookie of at most 4 KB with its name and attributes. */
@@ -42,7 +42,7 @@ export const JwtSessionManagerConfig = Type.Object(
         domain: Type.Optional(Type.String({ description: 'Cookie domain (default: host only).' })),
         httpOnly: Type.Boolean({ default: true, description: 'Hide the cookie from scripts.' }),
         path: Type.Optional(Type.String({ description: 'Cookie path (default: the request’s).' })),
-        sameSite: StringEnum(['STRICT', 'LAX', 'NONE'], { default: 'LAX' }),
+        sameSite: SameSite(),
         secure: Type.Boolean({ default: false, description: 'Send the cookie over HTTPS only.' }),
       },
       { additionalProperties: false, default: {} },
@@ -66,8 +66,6 @@ export const JwtSessionManagerConfig = Type.Object(
 )
 
 type Config = Static<typeof JwtSessionManagerConfig>
-
-const SAME_SITE = { STRICT: 'Strict', LAX: 'Lax', NONE: 'None' } as const
 
 /** Default keys: one per process and method, so sibling routes share, other instances cannot. */
 const defaultKeys = new Map<string, KeyObject>()
@@ -308,7 +306,7 @@ export class JwtSessionManager implements SessionManager {
     const options: SetCookieOptions = {
       httpOnly: c.httpOnly,
       secure: c.secure,
-      sameSite: SAME_SITE[c.sameSite as keyof typeof SAME_SITE] ?? 'Lax',
+      sameSite: sameSiteOf(c.sameSite),
     }
     if (c.path !== undefined) options.path = c.path
     if (c.domain !== undefined) options.domain = c.domain
@@ -376,24 +374,8 @@ function create(config: Config, env: HeapletEnv): Promise<JwtSessionManager> {
           if (problem) throw new Error(`secret ID "${secretId}": ${problem}`)
           return { key: secret.key, kid: secret.stableId }
         },
-        decrypt: async (kid) => {
-          const found: KeyObject[] = []
-          try {
-            if (typeof kid === 'string')
-              found.push((await secrets.getNamed(secretId, kid, 'DecryptionKey')).key)
-          } catch (err) {
-            if (!(err instanceof NoSuchSecretError))
-              env.logger.warn({ err }, 'secret lookup failed')
-          }
-          try {
-            for (const s of await secrets.getValid(secretId, 'DecryptionKey'))
-              if (!found.includes(s.key)) found.push(s.key)
-          } catch (err) {
-            if (!(err instanceof NoSuchSecretError))
-              env.logger.warn({ err }, 'secret lookup failed')
-          }
-          return found
-        },
+        decrypt: async (kid) =>
+          (await keysFor(secrets, secretId, 'DecryptionKey', kid, env.logger)).map((s) => s.key),
       }
       // a missing or unusable key is a configuration error now, not a broken session later
       try {

@@ -1,4 +1,11 @@
 import type { KeyObject } from 'node:crypto'
+import {
+  NoSuchSecretError,
+  type CryptoKeySecret,
+  type KeyPurpose,
+  type Logger,
+  type SecretsProvider,
+} from '@postern/core'
 
 /** The JWS algorithms Postern signs and verifies with; `none` is never one of them. */
 export const SIGNATURE_ALGORITHMS = [
@@ -115,4 +122,31 @@ export function encryptionKeyProblem(
       ? undefined
       : `${algorithm} needs an EC or X25519 key`
   return `unsupported key-management algorithm ${algorithm}`
+}
+
+/**
+ * The keys to try for a JWT: the one named by its `kid` first, then every valid key of the secret
+ * ID (rotation). A lookup failure other than a missing secret is logged, not thrown.
+ */
+export async function keysFor(
+  secrets: SecretsProvider,
+  secretId: string,
+  purpose: KeyPurpose,
+  kid: unknown,
+  logger: Logger,
+): Promise<CryptoKeySecret[]> {
+  const keys: CryptoKeySecret[] = []
+  try {
+    if (typeof kid === 'string' && kid !== '')
+      keys.push(await secrets.getNamed(secretId, kid, purpose))
+  } catch (err) {
+    if (!(err instanceof NoSuchSecretError)) logger.warn({ err, secretId }, 'secret lookup failed')
+  }
+  try {
+    for (const key of await secrets.getValid(secretId, purpose))
+      if (!keys.some((k) => k.stableId === key.stableId && k.key === key.key)) keys.push(key)
+  } catch (err) {
+    if (!(err instanceof NoSuchSecretError)) logger.warn({ err, secretId }, 'secret lookup failed')
+  }
+  return keys
 }

@@ -1,16 +1,16 @@
 import { inflateRawSync } from 'node:zlib'
 import { compactDecrypt, decodeProtectedHeader } from 'jose'
-import {
-  NoSuchSecretError,
-  type CryptoKeySecret,
-  type KeyPurpose,
-  type Logger,
-  type SecretsProvider,
-} from '@postern/core'
+import type { Logger, SecretsProvider } from '@postern/core'
 import { JwtClaimsSet, Violation, type DecodedJwt } from './contexts.js'
 import { decryptDir } from './jwe-dir.js'
 import { verifyJws } from './jws.js'
-import { algorithmsFor, ENCRYPTION_METHODS, KEY_ALGORITHMS, SIGNATURE_ALGORITHMS } from './keys.js'
+import {
+  algorithmsFor,
+  ENCRYPTION_METHODS,
+  KEY_ALGORITHMS,
+  keysFor,
+  SIGNATURE_ALGORITHMS,
+} from './keys.js'
 
 export interface ValidationOptions {
   secrets: SecretsProvider | undefined
@@ -36,30 +36,6 @@ const fail = (description: string, claim?: string): ValidationResult => ({
   ok: false,
   violations: [new Violation(description, claim)],
 })
-
-/** The keys of a secret ID for a purpose: the one named by `kid` first, then every valid one. */
-async function keysOf(
-  secrets: SecretsProvider,
-  secretId: string,
-  purpose: KeyPurpose,
-  kid: unknown,
-  logger: Logger,
-): Promise<CryptoKeySecret[]> {
-  const keys: CryptoKeySecret[] = []
-  try {
-    if (typeof kid === 'string' && kid !== '')
-      keys.push(await secrets.getNamed(secretId, kid, purpose))
-  } catch (err) {
-    if (!(err instanceof NoSuchSecretError)) logger.warn({ err, secretId }, 'secret lookup failed')
-  }
-  try {
-    for (const key of await secrets.getValid(secretId, purpose))
-      if (!keys.some((k) => k.stableId === key.stableId && k.key === key.key)) keys.push(key)
-  } catch (err) {
-    if (!(err instanceof NoSuchSecretError)) logger.warn({ err, secretId }, 'secret lookup failed')
-  }
-  return keys
-}
 
 function base64urlJson(part: string): unknown {
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
@@ -101,7 +77,7 @@ export async function validateJwt(
       const enc = String(header.enc)
       if (!(KEY_ALGORITHMS as readonly string[]).includes(alg) || !(enc in ENCRYPTION_METHODS))
         return fail(`unsupported JWE algorithm ${alg} / ${enc}`)
-      const keys = await keysOf(
+      const keys = await keysFor(
         secrets,
         options.decryptionSecretId,
         'DecryptionKey',
@@ -152,7 +128,7 @@ export async function validateJwt(
         if (signed) return fail('the JWT is signed twice')
         signed = true
         if (options.verificationSecretId && secrets) {
-          const keys = await keysOf(
+          const keys = await keysFor(
             secrets,
             options.verificationSecretId,
             'VerificationKey',

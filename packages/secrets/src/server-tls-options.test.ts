@@ -1,7 +1,7 @@
 import type { ServerTlsProvider } from '@postern/core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { buildHeap, configErrors } from '../test/heap.js'
-import { Pki } from '../test/pki.js'
+import { guideKeyManagerTls, guideKeystoreStores, Pki } from '../test/pki.js'
 import { handshake, refused, serveTls } from '../test/tls.js'
 import { sniSecretId } from './server-tls-options.js'
 
@@ -61,36 +61,7 @@ async function tlsOptions(
 
 describe('ServerTlsOptions: the install guide procedures', () => {
   test('keys stored in a (PKCS#12) keystore', async () => {
-    const tls = await tlsOptions([
-      {
-        name: 'ServerTlsOptions-1',
-        type: 'ServerTlsOptions',
-        config: {
-          keyManager: {
-            type: 'SecretsKeyManager',
-            config: {
-              signingSecretId: 'key.manager.secret.id',
-              secretsProvider: 'ServerIdentityStore',
-            },
-          },
-        },
-      },
-      {
-        type: 'FileSystemSecretStore',
-        name: 'SecretsPasswords',
-        config: { directory: pki.dir, format: 'PLAIN' },
-      },
-      {
-        name: 'ServerIdentityStore',
-        type: 'KeyStoreSecretStore',
-        config: {
-          file: pki.path('IG-keystore'),
-          storePasswordSecretId: 'keystore.pass',
-          secretsProvider: 'SecretsPasswords',
-          mappings: [{ secretId: 'key.manager.secret.id', aliases: ['https-connector-key'] }],
-        },
-      },
-    ])
+    const tls = await tlsOptions([guideKeyManagerTls, ...guideKeystoreStores(pki)])
     const { port } = await serveTls(tls)
     const result = await handshake(port, {
       servername: 'ig.example.com',
@@ -103,19 +74,7 @@ describe('ServerTlsOptions: the install guide procedures', () => {
 
   test('keys stored in a PEM file', async () => {
     const tls = await tlsOptions([
-      {
-        name: 'ServerTlsOptions-1',
-        type: 'ServerTlsOptions',
-        config: {
-          keyManager: {
-            type: 'SecretsKeyManager',
-            config: {
-              signingSecretId: 'key.manager.secret.id',
-              secretsProvider: 'ServerIdentityStore',
-            },
-          },
-        },
-      },
+      guideKeyManagerTls,
       {
         name: 'ServerIdentityStore',
         type: 'FileSystemSecretStore',

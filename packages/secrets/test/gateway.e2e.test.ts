@@ -7,7 +7,7 @@ import { instanceDir, memoryLogger, startBackend } from '@postern/testing'
 import { Agent, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
 import secretsPlugin from '../src/index.js'
-import { Pki } from './pki.js'
+import { guideKeyManagerTls, guideKeystoreStores, Pki } from './pki.js'
 import { handshake } from './tls.js'
 
 const pki = new Pki()
@@ -60,39 +60,11 @@ async function httpsGet(
   return { status: res.statusCode, body: await res.body.text() }
 }
 
-const keyManagerTls = {
-  name: 'ServerTlsOptions-1',
-  type: 'ServerTlsOptions',
-  config: {
-    keyManager: {
-      type: 'SecretsKeyManager',
-      config: { signingSecretId: 'key.manager.secret.id', secretsProvider: 'ServerIdentityStore' },
-    },
-  },
-}
-
 describe('install guide: Configure IG for HTTPS (server-side)', () => {
   test('keys stored in a (PKCS#12) keystore', async () => {
     const { ports } = await start({
       connectors: [{ port: 8080 }, { port: 8443, tls: 'ServerTlsOptions-1' }],
-      heap: [
-        keyManagerTls,
-        {
-          type: 'FileSystemSecretStore',
-          name: 'SecretsPasswords',
-          config: { directory: pki.dir, format: 'PLAIN' },
-        },
-        {
-          name: 'ServerIdentityStore',
-          type: 'KeyStoreSecretStore',
-          config: {
-            file: pki.path('IG-keystore'),
-            storePasswordSecretId: 'keystore.pass',
-            secretsProvider: 'SecretsPasswords',
-            mappings: [{ secretId: 'key.manager.secret.id', aliases: ['https-connector-key'] }],
-          },
-        },
-      ],
+      heap: [guideKeyManagerTls, ...guideKeystoreStores(pki)],
     })
     expect(ports).toHaveLength(2)
     const res = await httpsGet(ports[1]!, '/hello', {
@@ -108,7 +80,7 @@ describe('install guide: Configure IG for HTTPS (server-side)', () => {
     const { ports } = await start({
       connectors: [{ port: 8080 }, { port: 8443, tls: 'ServerTlsOptions-1' }],
       heap: [
-        keyManagerTls,
+        guideKeyManagerTls,
         {
           name: 'ServerIdentityStore',
           type: 'FileSystemSecretStore',
@@ -189,24 +161,7 @@ describe('install guide: Configure IG for HTTPS (server-side)', () => {
     const dir = instanceDir({
       adminJson: {
         connectors: [{ port: 8443, tls: 'ServerTlsOptions-1' }],
-        heap: [
-          keyManagerTls,
-          {
-            type: 'FileSystemSecretStore',
-            name: 'SecretsPasswords',
-            config: { directory: pki.dir, format: 'PLAIN' },
-          },
-          {
-            name: 'ServerIdentityStore',
-            type: 'KeyStoreSecretStore',
-            config: {
-              file: pki.path('IG-keystore'),
-              storePasswordSecretId: 'wrong.pass',
-              secretsProvider: 'SecretsPasswords',
-              mappings: [{ secretId: 'key.manager.secret.id', aliases: ['https-connector-key'] }],
-            },
-          },
-        ],
+        heap: [guideKeyManagerTls, ...guideKeystoreStores(pki, 'wrong.pass')],
       },
     })
     const gateway = createGateway({

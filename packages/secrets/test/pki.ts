@@ -229,3 +229,39 @@ export class Pki {
     rmSync(this.dir, { recursive: true, force: true })
   }
 }
+
+/** The install guide's ServerTlsOptions: a SecretsKeyManager on `ServerIdentityStore`. */
+export const guideKeyManagerTls = {
+  name: 'ServerTlsOptions-1',
+  type: 'ServerTlsOptions',
+  config: {
+    keyManager: {
+      type: 'SecretsKeyManager',
+      config: { signingSecretId: 'key.manager.secret.id', secretsProvider: 'ServerIdentityStore' },
+    },
+  },
+}
+
+/**
+ * The install guide's stores for keys in a keystore: passwords as files of `pki.dir`, and the
+ * keystore `IG-keystore` whose password is the secret `storePasswordSecretId`.
+ */
+export function guideKeystoreStores(pki: Pki, storePasswordSecretId = 'keystore.pass'): object[] {
+  return [
+    {
+      type: 'FileSystemSecretStore',
+      name: 'SecretsPasswords',
+      config: { directory: pki.dir, format: 'PLAIN' },
+    },
+    {
+      name: 'ServerIdentityStore',
+      type: 'KeyStoreSecretStore',
+      config: {
+        file: pki.path('IG-keystore'),
+        storePasswordSecretId,
+        secretsProvider: 'SecretsPasswords',
+        mappings: [{ secretId: 'key.manager.secret.id', aliases: ['https-connector-key'] }],
+      },
+    },
+  ]
+}

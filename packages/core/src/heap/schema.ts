@@ -88,3 +88,12 @@ export function StringEnum<const T extends readonly string[]>(
     [X_POSTERN]: { kind: 'enum', values: [...values] },
   })
 }
+
+/** The `sameSite` property of IG's cookie objects: STRICT, LAX (the default) or NONE, any case. */
+export function SameSite(options: SchemaOptions = {}): TUnsafe<'STRICT' | 'LAX' | 'NONE'> {
+  return StringEnum(['STRICT', 'LAX', 'NONE'], {
+    default: 'LAX',
+    description: 'When the user agent sends the cookie (not case-sensitive).',
+    ...options,
+  })
+}

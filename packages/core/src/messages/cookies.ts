@@ -55,6 +55,12 @@ export interface SetCookieOptions {
   sameSite?: 'Strict' | 'Lax' | 'None'
 }
 
+/** IG's `sameSite` value (`STRICT`, `lax`...) as a Set-Cookie attribute; Lax when unknown. */
+export function sameSiteOf(value: string): 'Strict' | 'Lax' | 'None' {
+  const v = value.toLowerCase()
+  return v === 'strict' ? 'Strict' : v === 'none' ? 'None' : 'Lax'
+}
+
 /** Formats a Set-Cookie header value. */
 export function formatSetCookie(
   name: string,
@@ -96,7 +102,7 @@ export function parseSetCookie(header: string): SetCookie | null {
     else if (key === 'httponly') cookie.httpOnly = true
     else if (key === 'samesite') {
       const v = val.toLowerCase()
-      cookie.sameSite = v === 'strict' ? 'Strict' : v === 'none' ? 'None' : 'Lax'
+      cookie.sameSite = sameSiteOf(v)
     }
   }
   return cookie

@@ -1,4 +1,4 @@
-export { formatSetCookie, parseSetCookie, RequestCookies } from './cookies.js'
+export { formatSetCookie, parseSetCookie, RequestCookies, sameSiteOf } from './cookies.js'
 export type { Cookie, SetCookie, SetCookieOptions } from './cookies.js'
 export { Entity } from './entity.js'
 export type { BodyStream, ReadOptions } from './entity.js'

@@ -1,5 +1,12 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import { formatSetCookie, StringEnum, Type, Duration, type SetCookieOptions } from '@postern/core'
+import {
+  Duration,
+  formatSetCookie,
+  SameSite,
+  sameSiteOf,
+  Type,
+  type SetCookieOptions,
+} from '@postern/core'
 
 // state kept in the browser between two requests is signed with a key of this process
 const KEY = randomBytes(32)
@@ -34,15 +41,13 @@ export function CookieConfig(defaultName: string) {
       domain: Type.Optional(Type.String({ description: 'Cookie domain (default: host only).' })),
       httpOnly: Type.Boolean({ default: true }),
       path: Type.String({ default: '/' }),
-      sameSite: StringEnum(['STRICT', 'LAX', 'NONE'], { default: 'LAX' }),
+      sameSite: SameSite(),
       secure: Type.Boolean({ default: false }),
       maxAge: Duration({ default: '1 hour', description: 'Lifetime of the cookie.' }),
     },
     { additionalProperties: false, default: {} },
   )
 }
-
-const SAME_SITE = { STRICT: 'Strict', LAX: 'Lax', NONE: 'None' } as const
 
 export function setCookie(
   config: {
@@ -60,7 +65,7 @@ export function setCookie(
     path: config.path,
     httpOnly: config.httpOnly,
     secure: config.secure,
-    sameSite: SAME_SITE[config.sameSite.toUpperCase() as keyof typeof SAME_SITE] ?? 'Lax',
+    sameSite: sameSiteOf(config.sameSite),
     maxAge: value === undefined ? 0 : config.maxAge / 1000,
   }
   if (config.domain !== undefined) options.domain = config.domain

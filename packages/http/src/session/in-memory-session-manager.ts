@@ -5,7 +5,8 @@ import {
   EL_SET,
   formatSetCookie,
   heaplet,
-  StringEnum,
+  SameSite,
+  sameSiteOf,
   Type,
   type Logger,
   type Request,
@@ -19,10 +20,7 @@ export const SessionCookieConfig = Type.Object(
   {
     name: Type.String({ default: 'IG_SESSIONID', description: 'Name of the session cookie.' }),
     secure: Type.Boolean({ default: false, description: 'Send the cookie over HTTPS only.' }),
-    sameSite: StringEnum(['STRICT', 'LAX', 'NONE'], {
-      default: 'LAX',
-      description: 'When the user agent sends the cookie (not case-sensitive).',
-    }),
+    sameSite: SameSite(),
     httpOnly: Type.Boolean({ default: true, description: 'Hide the cookie from scripts.' }),
     path: Type.String({ default: '/', description: 'Path of the cookie.' }),
   },
@@ -41,8 +39,6 @@ const InMemorySessionManagerConfig = Type.Object(
 )
 
 export type InMemorySessionManagerConfig = Static<typeof InMemorySessionManagerConfig>
-
-const SAME_SITE = { STRICT: 'Strict', LAX: 'Lax', NONE: 'None' } as const
 
 interface Entry {
   readonly data: Map<string, unknown>
@@ -185,7 +181,7 @@ export class InMemorySessionManager implements SessionManager {
       maxAge: this.timeoutMs / 1000,
       secure: c.secure,
       httpOnly: c.httpOnly,
-      sameSite: SAME_SITE[c.sameSite as keyof typeof SAME_SITE] ?? 'Lax',
+      sameSite: sameSiteOf(c.sameSite),
     })
   }
 
