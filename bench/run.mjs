@@ -3,6 +3,8 @@
 //   (b) the same with a 3-filter chain (HeaderFilter, AssignmentFilter, HeaderFilter) behind a condition
 //   (c) (a) + JwtValidationFilter checking an HS256-signed JWT on each request
 //   (d) (a) + a JwtSessionManager session read, changed and written back on each request
+//   (e) (a) on a second gateway whose admin.json enables OpenTelemetry tracing (server, route and
+//       client spans of every request, batched to a loopback OTLP receiver)
 // Interleaved rounds, bounded duration; prints requests/s, p50, p99 and the ratios to the bare proxy.
 import { fork, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -52,14 +54,14 @@ async function freePort() {
   return port
 }
 
-async function startGateway(backend) {
+async function startGateway(backend, admin = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'postern-bench-'))
   const routes = join(dir, 'config', 'routes')
   mkdirSync(routes, { recursive: true })
   const port = await freePort()
   writeFileSync(
     join(dir, 'config', 'admin.json'),
-    JSON.stringify({ connectors: [{ port, host: '127.0.0.1' }] }),
+    JSON.stringify({ connectors: [{ port, host: '127.0.0.1' }], ...admin }),
   )
   writeFileSync(
     join(routes, 'a.json'),
@@ -189,7 +191,7 @@ async function startGateway(backend) {
     )
     child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)))
   })
-  return { port, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+  return { port, child, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
 const JWT_KEY = Buffer.alloc(32, 7)
@@ -215,6 +217,18 @@ const backendPort = await forked('./backend.mjs')
 const backend = `http://127.0.0.1:${backendPort}`
 const barePort = await forked('./bare-proxy.mjs', [backend])
 const gateway = await startGateway(backend)
+const otlpPort = await forked('./otlp-receiver.mjs')
+const traced = await startGateway(backend, {
+  openTelemetry: {
+    tracing: {
+      enabled: true,
+      exporter: {
+        config: { endpoint: `http://127.0.0.1:${otlpPort}/v1/traces` },
+        batch: { scheduleDelay: '1 second', maxQueueSize: 8192, maxBatchSize: 1024 },
+      },
+    },
+  },
+})
 
 // the session cookie the gateway sets on a first request to (d); every load request sends it
 const first = await fetch(`http://127.0.0.1:${gateway.port}/d`)
@@ -234,6 +248,7 @@ const targets = {
     url: `http://127.0.0.1:${gateway.port}/d`,
     headers: { cookie: sessionCookie },
   },
+  '(e) gateway with OpenTelemetry tracing: (a)': `http://127.0.0.1:${traced.port}/a`,
 }
 const results = Object.fromEntries(Object.keys(targets).map((k) => [k, []]))
 
@@ -277,8 +292,9 @@ for (const s of summary) {
   )
 }
 gateway.cleanup()
+traced.cleanup()
 if (args.profile) {
-  const gw = children.at(-1)
+  const gw = gateway.child
   gw.kill('SIGTERM')
   await once(gw, 'exit')
   console.log(`CPU profile of the gateway written to ${args.profile}`)
