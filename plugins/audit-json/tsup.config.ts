@@ -1,10 +1,3 @@
-import { defineConfig } from 'tsup'
+import { packageConfig } from '../../tsup.base.js'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: 'esm',
-  target: 'node20',
-  sourcemap: true,
-  clean: true,
-  dts: { compilerOptions: { composite: false } },
-})
+export default packageConfig()

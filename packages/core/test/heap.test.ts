@@ -301,6 +301,27 @@ describe('config conversion', () => {
     expect(s.count).toBe(5)
   })
 
+  test('strings holding a boolean or a number are read as one, as IG reads "enabled": "true"', async () => {
+    const heap = rootHeap()
+    heap.declare([
+      {
+        name: 's',
+        type: 'Settings',
+        config: { mode: 'REQUEST', greeting: 'x', count: ' 7 ', enabled: 'FALSE' },
+      },
+      {
+        name: 'bad',
+        type: 'Settings',
+        config: { mode: 'REQUEST', greeting: 'x', count: '7 apples' },
+      },
+    ])
+    const s = await heap.get<SettingsObject>('s')
+    expect(s.count).toBe(7)
+    expect(s.enabled).toBe(false)
+    const [error] = await configErrors(heap.get('bad'))
+    expect(error!.pointer).toBe('/heap/1/config/count')
+  })
+
   test('reports every schema problem with its pointer, and the enum values', async () => {
     const heap = rootHeap('config/routes/10-api.json')
     heap.declare([

@@ -1,7 +1,8 @@
-import { appendFile, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
-import { Duration, heaplet, Type, type HeapletEnv, type Logger } from '@postern/core'
+import { appendFile, mkdir, rename, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Duration, heaplet, Type, type Logger } from '@postern/core'
 import type { AuditEventHandler } from '@postern/audit'
+import { dirOf, historyFile, pruneHistory, rotationDue } from './files.js'
 
 const Topics = Type.Array(Type.String(), {
   minItems: 1,
@@ -51,18 +52,6 @@ const JsonConfig = Type.Object(
   },
   { additionalProperties: false },
 )
-
-const pad = (n: number, width = 2) => String(n).padStart(width, '0')
-/** Java's SimpleDateFormat for the patterns rotation suffixes use (yyyy MM dd HH mm ss). */
-function formatSuffix(pattern: string, date: Date): string {
-  return pattern
-    .replace('yyyy', String(date.getFullYear()))
-    .replace('MM', pad(date.getMonth() + 1))
-    .replace('dd', pad(date.getDate()))
-    .replace('HH', pad(date.getHours()))
-    .replace('mm', pad(date.getMinutes()))
-    .replace('ss', pad(date.getSeconds()))
-}
 
 /** Elasticsearch does not take fields starting with `_`: `_id` becomes `_eventId`. */
 function elasticsearch(event: Record<string, unknown>): Record<string, unknown> {
@@ -142,48 +131,27 @@ export class JsonAuditEventHandler implements AuditEventHandler {
     }
     const opened = this.#openedAt.get(topic) ?? Date.now()
     if (!this.#openedAt.has(topic)) this.#openedAt.set(topic, opened)
-    const bySize = rotation.maxFileSize > 0 && size > 0 && size + adding > rotation.maxFileSize
-    const byTime =
-      Number.isFinite(rotation.rotationInterval) &&
-      rotation.rotationInterval > 0 &&
-      Date.now() - opened >= rotation.rotationInterval
-    if (!bySize && !byTime) return
-    let target = join(
+    if (!rotationDue(rotation, size, adding, opened)) return
+    const base = `${topic}.audit.json`
+    const target = await historyFile(
       this.#dir,
-      `${rotation.rotationFilePrefix}${topic}.audit.json${formatSuffix(rotation.rotationFileSuffix, new Date())}`,
+      rotation.rotationFilePrefix,
+      base,
+      rotation.rotationFileSuffix,
+      new Date(),
     )
-    for (let n = 1; await exists(target); n++) target = `${target.replace(/\.\d+$/, '')}.${n}`
     await rename(file, target)
     this.#openedAt.set(topic, Date.now())
-    await this.#retain(topic)
-  }
-
-  async #retain(topic: string): Promise<void> {
-    const keep = this.#config.fileRetention.maxNumberOfHistoryFiles
-    if (keep <= 0) return
-    const prefix = `${this.#config.fileRotation.rotationFilePrefix}${topic}.audit.json`
-    const history = (await readdir(this.#dir)).filter((f) => f.startsWith(prefix) && f !== prefix)
-    const dated = await Promise.all(
-      history.map(async (f) => ({ f, t: (await stat(join(this.#dir, f))).mtimeMs })),
+    await pruneHistory(
+      this.#dir,
+      `${rotation.rotationFilePrefix}${base}`,
+      this.#config.fileRetention.maxNumberOfHistoryFiles,
     )
-    dated.sort((a, b) => b.t - a.t || b.f.localeCompare(a.f))
-    for (const { f } of dated.slice(keep)) await unlink(join(this.#dir, f)).catch(() => {})
   }
 
   async close(): Promise<void> {
     await this.flush()
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  )
-}
-
-function dirOf(logDirectory: string, env: HeapletEnv): string {
-  return resolve(env.instance?.instanceDirectory ?? process.cwd(), logDirectory)
 }
 
 /** JsonAuditEventHandler. */

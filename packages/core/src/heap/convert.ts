@@ -91,6 +91,23 @@ function evaluateOne(
 }
 
 /**
+ * A string where a boolean or a number is expected, as IG reads `"enabled": "true"` or a
+ * configuration token's `"port": "&{port|8080}"`: coerced when it is one; otherwise left for the
+ * schema to refuse.
+ */
+function literal(text: string, expected: ExpectedType): unknown {
+  const trimmed = text.trim()
+  if (expected === 'boolean' && /^(true|false)$/i.test(trimmed))
+    return trimmed.toLowerCase() === 'true'
+  if (
+    (expected === 'integer' || expected === 'number') &&
+    /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(trimmed)
+  )
+    return Number(trimmed)
+  return text
+}
+
+/**
  * Configuration expressions: `${...}` strings where the schema expects a plain value are
  * evaluated once, when the heap is built, with the static bindings (properties, env, system).
  * Runtime expressions (Expr), references and raw JSON are left for later.
@@ -128,6 +145,7 @@ function evaluateConfigExpressions(
     if (typesOf(s).length === 0) return value // any JSON: left as written
     return evaluateOne(value, expectedFor(s), bindings, at, fail)
   }
+  if (typeof value === 'string') return literal(value, expectedFor(s))
   if (Array.isArray(value) && s.items) {
     return value.map((item, i) =>
       evaluateConfigExpressions(s.items!, item, bindings, fail, `${at}/${i}`),
