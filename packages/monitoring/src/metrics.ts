@@ -44,6 +44,31 @@ class TwinCounter<L extends string> {
     this.#total.inc(labels, value)
     this.#deprecated.inc(labels, value)
   }
+  bind(labels: Partial<Record<L, string>>): (value?: number) => void {
+    const total = this.#total.bind(labels)
+    const deprecated = this.#deprecated.bind(labels)
+    return (value = 1) => {
+      total(value)
+      deprecated(value)
+    }
+  }
+}
+
+/**
+ * Bound instruments by label values, made on first use: a request finds all of its series with
+ * one key instead of one per metric.
+ */
+function memo<T>(make: (a: string, b: string, c: string, d: string) => T) {
+  const made = new Map<string, T>()
+  return (a: string, b = '', c = '', d = ''): T => {
+    const key = `${a}\u0001${b}\u0001${c}\u0001${d}`
+    let value = made.get(key)
+    if (value === undefined) {
+      value = make(a, b, c, d)
+      made.set(key, value)
+    }
+    return value
+  }
 }
 
 /**
@@ -117,19 +142,33 @@ export class GatewayMetrics {
     this.#on(CHANNEL_SERVER_CONNECTION, (m: ServerConnectionMessage) =>
       activeConnections.inc({ local: m.local }, m.open ? 1 : -1),
     )
+    const server = memo((local, method) => ({
+      active: activeRequests.bind({ local }),
+      requests: requests.bind({ local, method }),
+      resets: resets.bind({ local, method }),
+      read: bytesRead.bind({ local }),
+      written: bytesWritten.bind({ local }),
+      requestBytes: requestBytes.bind({ local, method }),
+    }))
+    const serverResponse = memo((local, method, code) => ({
+      responseBytes: responseBytes.bind({ code, local, method }),
+      responseTime: responseTime.bind({ code, local, method }),
+    }))
     this.#on(CHANNEL_SERVER_REQUEST_START, (m: ServerRequestMessage) => {
-      activeRequests.inc({ local: m.local })
-      requests.inc({ local: m.local, method: m.method })
+      const s = server(m.local, m.method)
+      s.active(1)
+      s.requests()
     })
     this.#on(CHANNEL_SERVER_REQUEST_FINISH, (m: ServerRequestMessage) => {
-      activeRequests.dec({ local: m.local })
-      const code = String(m.status ?? 0)
-      if (m.reset) resets.inc({ local: m.local, method: m.method })
-      bytesRead.inc({ local: m.local }, m.requestBytes ?? 0)
-      bytesWritten.inc({ local: m.local }, m.responseBytes ?? 0)
-      requestBytes.observe({ local: m.local, method: m.method }, m.requestBytes ?? 0)
-      responseBytes.observe({ code, local: m.local, method: m.method }, m.responseBytes ?? 0)
-      responseTime.observe({ code, local: m.local, method: m.method }, seconds(m.startNs))
+      const s = server(m.local, m.method)
+      s.active(-1)
+      if (m.reset) s.resets()
+      s.read(m.requestBytes ?? 0)
+      s.written(m.responseBytes ?? 0)
+      s.requestBytes(m.requestBytes ?? 0)
+      const r = serverResponse(m.local, m.method, String(m.status ?? 0))
+      r.responseBytes(m.responseBytes ?? 0)
+      r.responseTime(seconds(m.startNs))
     })
 
     // routes and routers
@@ -173,22 +212,38 @@ export class GatewayMetrics {
       'Number of routes deployed in the configuration',
       ['fully_qualified_name', 'heap', 'name'],
     )
-    const labelsOf = (m: RouteRequestMessage) => ({
-      name: m.route,
-      route: m.route,
-      router: m.router,
+    const route = memo((name, router) => {
+      const labels = { name, route: name, router }
+      const families = new Map<string, (value?: number) => void>()
+      return {
+        active: routeActive.bind(labels),
+        requests: routeRequests.bind(labels),
+        errors: routeErrors.bind(labels),
+        nulls: routeNull.bind(labels),
+        time: routeTime.bind(labels),
+        status(code: number) {
+          const family = familyOf(code)
+          let count = families.get(family)
+          if (!count) {
+            count = routeStatus.bind({ family, ...labels })
+            families.set(family, count)
+          }
+          count()
+        },
+      }
     })
     this.#on(CHANNEL_ROUTE_REQUEST_START, (m: RouteRequestMessage) => {
-      routeActive.inc(labelsOf(m))
-      routeRequests.inc(labelsOf(m))
+      const s = route(m.route, m.router)
+      s.active(1)
+      s.requests()
     })
     this.#on(CHANNEL_ROUTE_REQUEST_FINISH, (m: RouteRequestMessage) => {
-      const labels = labelsOf(m)
-      routeActive.dec(labels)
-      if (m.error !== undefined) routeErrors.inc(labels)
-      else if (m.status === undefined) routeNull.inc(labels)
-      else routeStatus.inc({ family: familyOf(m.status), ...labels })
-      routeTime.observe(labels, seconds(m.startNs))
+      const s = route(m.route, m.router)
+      s.active(-1)
+      if (m.error !== undefined) s.errors()
+      else if (m.status === undefined) s.nulls()
+      else s.status(m.status)
+      s.time(seconds(m.startNs))
     })
     this.#on(CHANNEL_ROUTER_ROUTES, (m: RouterRoutesMessage) =>
       this.deployedRoutes(m.router, m.routes),
@@ -235,31 +290,36 @@ export class GatewayMetrics {
       'Time to receive the response',
       ['code', ...clientLabels],
     )
-    const clientOf = (m: ClientRequestMessage) => ({
-      local: m.handler,
-      method: m.method,
-      remote: m.remote,
-    })
+    const client = memo((local, method, remote) => ({
+      active: clientActive.bind({ local, method, remote }),
+      requests: clientRequests.bind({ local, method, remote }),
+      requestBytes: clientRequestBytes.bind({ local, method, remote }),
+    }))
+    const clientResponse = memo((local, method, remote, code) => ({
+      responses: clientResponses.bind({ code, local, method, remote }),
+      responseBytes: clientResponseBytes.bind({ code, local, method, remote }),
+      time: clientTime.bind({ code, local, method, remote }),
+    }))
     this.#on(
       CHANNEL_CLIENT_REQUEST_START,
       (m: ClientRequestMessage) => {
-        clientActive.inc(clientOf(m))
-        clientRequests.inc(clientOf(m))
+        const s = client(m.handler, m.method, m.remote)
+        s.active(1)
+        s.requests()
       },
       true,
     )
     this.#on(
       CHANNEL_CLIENT_REQUEST_FINISH,
       (m: ClientRequestMessage) => {
-        const labels = clientOf(m)
-        clientActive.dec(labels)
+        const s = client(m.handler, m.method, m.remote)
+        s.active(-1)
+        if (m.requestBytes !== undefined) s.requestBytes(m.requestBytes)
         // a failed call (no response) is counted with code 0
-        const code = String(m.status ?? 0)
-        clientResponses.inc({ code, ...labels })
-        if (m.requestBytes !== undefined) clientRequestBytes.observe(labels, m.requestBytes)
-        if (m.responseBytes !== undefined)
-          clientResponseBytes.observe({ code, ...labels }, m.responseBytes)
-        clientTime.observe({ code, ...labels }, seconds(m.startNs))
+        const r = clientResponse(m.handler, m.method, m.remote, String(m.status ?? 0))
+        r.responses()
+        if (m.responseBytes !== undefined) r.responseBytes(m.responseBytes)
+        r.time(seconds(m.startNs))
       },
       true,
     )
