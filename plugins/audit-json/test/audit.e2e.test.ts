@@ -6,6 +6,7 @@ import audit from '@postern/audit'
 import scripting from '@postern/scripting'
 import { startBackend, startGateway } from '@postern/testing'
 import auditJson from '../src/index.js'
+import { myTopicSchema } from './topics.js'
 
 const plugins = [http, audit, auditJson, scripting]
 
@@ -153,24 +154,9 @@ describe('AuditService with JsonAuditEventHandler', () => {
   })
 
   test('a route auditService, custom topics validated by their schema, and nothing lost on a graceful stop', async () => {
-    const schema = {
-      schema: {
-        $schema: 'http://json-schema.org/draft-04/schema#',
-        id: '/',
-        type: 'object',
-        properties: {
-          _id: { type: 'string' },
-          timestamp: { type: 'string' },
-          transactionId: { type: 'string' },
-          eventName: { type: 'string' },
-          customField: { type: 'string' },
-        },
-        required: ['_id', 'timestamp', 'transactionId', 'eventName'],
-      },
-    }
     const gw = await startGateway({
       plugins,
-      files: { 'audit-schemas/mytopic.json': JSON.stringify(schema) },
+      files: { 'audit-schemas/mytopic.json': JSON.stringify(myTopicSchema) },
       configJson: {
         handler: '_router',
         heap: [

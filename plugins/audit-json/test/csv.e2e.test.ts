@@ -8,6 +8,7 @@ import { instanceDir, startBackend, startGateway } from '@postern/testing'
 import auditJson, { ACCESS_COLUMNS, verifyCsvAuditFile } from '../src/index.js'
 import { parseCsv, DEFAULT_FORMAT } from '../src/csv.js'
 import { auditKeystore, KEYSTORE_PASSWORD } from './keystore.js'
+import { myTopicSchema } from './topics.js'
 
 const plugins = [http, audit, auditJson, scripting]
 
@@ -92,24 +93,9 @@ describe('AuditService with CsvAuditEventHandler', () => {
   })
 
   test('a custom topic: <topic>.csv with the event fields as columns, quoted where needed', async () => {
-    const schema = {
-      schema: {
-        $schema: 'http://json-schema.org/draft-04/schema#',
-        id: '/',
-        type: 'object',
-        properties: {
-          _id: { type: 'string' },
-          timestamp: { type: 'string' },
-          transactionId: { type: 'string' },
-          eventName: { type: 'string' },
-          customField: { type: 'string' },
-        },
-        required: ['_id', 'timestamp', 'transactionId', 'eventName'],
-      },
-    }
     const gw = await startGateway({
       plugins,
-      files: { 'audit-schemas/mytopic.json': JSON.stringify(schema) },
+      files: { 'audit-schemas/mytopic.json': JSON.stringify(myTopicSchema) },
       configJson: {
         handler: '_router',
         heap: [
