@@ -1,12 +1,14 @@
 import { channel, type Channel } from 'node:diagnostics_channel'
+import type { Context } from './context/context.js'
 import type { Request } from './messages/request.js'
 
 /**
  * Diagnostics channels the gateway publishes on (node:diagnostics_channel), for metrics, tracing
  * and audit without coupling: publishers check `hasSubscribers` first, so they cost nothing unless
  * a plugin listens. The same message object goes out at start and at finish, finish fields filled.
- * The server and route start channels publish through `runStores`: a plugin may `bindStore` an
- * AsyncLocalStorage to them (a tracing span) for the rest of the request or route.
+ * The start messages of the server, route and client channels carry the request's `context`;
+ * a start subscriber may replace it with a context on top of it (a tracing span), which the
+ * request, route or call then goes on with.
  */
 export const CHANNEL_SERVER_REQUEST_START = 'postern:server:request:start'
 export const CHANNEL_SERVER_REQUEST_FINISH = 'postern:server:request:finish'
@@ -28,6 +30,8 @@ export interface ServerRequestMessage {
   scheme: string
   /** The request headers as Node received them (lower-case names). */
   headers: Readonly<Record<string, string | string[] | undefined>>
+  /** The root context (start); absent for a request refused as malformed. Replaceable. */
+  context?: Context
   /** process.hrtime.bigint() when the request arrived. */
   startNs: bigint
   /** The status written (finish). */
@@ -54,6 +58,8 @@ export interface RouteRequestMessage {
   /** The route's name. */
   route: string
   routeId: string
+  /** The context the route handles the request with (start). Replaceable. */
+  context: Context
   startNs: bigint
   status?: number
   /** The route's handler threw (finish). */
@@ -76,6 +82,8 @@ export interface ClientRequestMessage {
   method: string
   /** The request about to be sent: start subscribers may add headers (trace context). */
   request: Request
+  /** The context of the call. */
+  context: Context
   startNs: bigint
   status?: number
   error?: unknown

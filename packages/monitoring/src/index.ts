@@ -70,5 +70,5 @@ export default plugin
 
 export { familyOf, GatewayMetrics, QUANTILES } from './metrics.js'
 export { OtlpHttpSpanExporter } from './otlp-exporter.js'
-export { GatewayTracing, TracingDecorator, tracingSettings } from './tracing.js'
+export { GatewayTracing, TracingContext, TracingDecorator, tracingSettings } from './tracing.js'
 export type { TracingSettings } from './tracing.js'

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
+import type { Channel } from 'node:diagnostics_channel'
 import {
   defaultTextMapGetter,
   defaultTextMapSetter,
@@ -26,13 +26,13 @@ import {
 import {
   channels,
   ConfigError,
+  Context,
   heaplet,
   isFilter,
   isHandler,
   parseDuration,
   Type,
   type ClientRequestMessage,
-  type Context,
   type DecorationContext,
   type Decorator,
   type Filter,
@@ -41,6 +41,7 @@ import {
   type Heap,
   type Logger,
   type Request,
+  type Response,
   type RouteRequestMessage,
   type ServerRequestMessage,
 } from '@postern/core'
@@ -225,15 +226,43 @@ const propagator = new W3CTraceContextPropagator()
 const byHeap = new WeakMap<Heap, GatewayTracing>()
 
 /**
- * The tracer of a gateway and the span each request is in: a server span per request (continuing
+ * The span a request is in, carried in its context chain: `contexts.tracing.traceId` and
+ * `spanId` (hex) can be read by expressions, to log or forward them.
+ */
+export class TracingContext extends Context {
+  readonly name = 'tracing'
+  /** The OpenTelemetry context holding the span. */
+  readonly otel: OtelContext
+  constructor(parent: Context, otel: OtelContext) {
+    super(parent)
+    this.otel = otel
+  }
+  get traceId(): string {
+    return trace.getSpanContext(this.otel)?.traceId ?? ''
+  }
+  get spanId(): string {
+    return trace.getSpanContext(this.otel)?.spanId ?? ''
+  }
+  /** Whether the span is recorded and exported. */
+  get sampled(): boolean {
+    return ((trace.getSpanContext(this.otel)?.traceFlags ?? 0) & 1) === 1
+  }
+}
+
+/** The OpenTelemetry context of the span a request is in (root outside any span). */
+export function otelContextOf(context: Context | undefined): OtelContext {
+  return context?.as(TracingContext)?.otel ?? ROOT_CONTEXT
+}
+
+/**
+ * The tracer of a gateway and the spans of its requests: a server span per request (continuing
  * an incoming `traceparent`), a span per route, per decorated object, and per upstream call (whose
- * `traceparent` the upstream receives). The current span travels in an AsyncLocalStorage bound to
- * the server and route channels.
+ * `traceparent` the upstream receives). The current span travels in the request's context chain
+ * (TracingContext), put there by the start subscribers of the server and route channels.
  */
 export class GatewayTracing {
   readonly tracer: Tracer
   readonly #provider: TracerProvider
-  readonly #store = new AsyncLocalStorage<OtelContext>()
   readonly #gateway: string
   readonly #spans = new WeakMap<object, Span>()
   readonly #unsubscribe: (() => void)[] = []
@@ -265,30 +294,29 @@ export class GatewayTracing {
     this.#listen()
   }
 
-  /** The context of the span the current request is in (root outside a request). */
-  current(): OtelContext {
-    return this.#store.getStore() ?? ROOT_CONTEXT
-  }
-
-  /** Runs `fn` with `span` as the current span. */
-  within<T>(parent: OtelContext, span: Span, fn: () => T): T {
-    return this.#store.run(trace.setSpan(parent, span), fn)
+  /** Starts a span, a child of the context's; returns it with the context to go on with. */
+  child(
+    context: Context,
+    name: string,
+    options: Parameters<Tracer['startSpan']>[1],
+  ): { span: Span; context: TracingContext } {
+    const parent = otelContextOf(context)
+    const span = this.tracer.startSpan(name, options, parent)
+    return { span, context: new TracingContext(context, trace.setSpan(parent, span)) }
   }
 
   #listen(): void {
-    const server = channels.serverRequestStart
-    server.bindStore(this.#store, (data) => {
+    const onServerStart = (data: unknown) => {
       const message = data as ServerRequestMessage
-      if (message.gateway !== this.#gateway) return this.current()
+      if (message.gateway !== this.#gateway || !message.context) return
       const parent = propagator.extract(ROOT_CONTEXT, message.headers, defaultTextMapGetter)
-      const path = message.target.split('?', 1)[0]!
       const span = this.tracer.startSpan(
         message.method,
         {
           kind: SpanKind.SERVER,
           attributes: {
             'http.request.method': message.method,
-            'url.path': path,
+            'url.path': message.target.split('?', 1)[0]!,
             'url.scheme': message.scheme,
             'server.address': message.local,
           },
@@ -296,21 +324,8 @@ export class GatewayTracing {
         parent,
       )
       this.#spans.set(message, span)
-      return trace.setSpan(parent, span)
-    })
-    const route = channels.routeRequestStart
-    route.bindStore(this.#store, (data) => {
-      const message = data as RouteRequestMessage
-      const parent = this.current()
-      if (message.gateway !== this.#gateway) return parent
-      const span = this.tracer.startSpan(
-        `route ${message.route}`,
-        { attributes: { 'ig.route.name': message.route, 'ig.route.id': message.routeId } },
-        parent,
-      )
-      this.#spans.set(message, span)
-      return trace.setSpan(parent, span)
-    })
+      message.context = new TracingContext(message.context, trace.setSpan(parent, span))
+    }
     const onServerFinish = (data: unknown) => {
       const message = data as ServerRequestMessage
       const span = this.#spans.get(message)
@@ -320,6 +335,15 @@ export class GatewayTracing {
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
       if (message.reset) span.setAttribute('ig.client.reset', true)
       span.end()
+    }
+    const onRouteStart = (data: unknown) => {
+      const message = data as RouteRequestMessage
+      if (message.gateway !== this.#gateway) return
+      const { span, context } = this.child(message.context, `route ${message.route}`, {
+        attributes: { 'ig.route.name': message.route, 'ig.route.id': message.routeId },
+      })
+      this.#spans.set(message, span)
+      message.context = context
     }
     const onRouteFinish = (data: unknown) => {
       const message = data as RouteRequestMessage
@@ -336,25 +360,20 @@ export class GatewayTracing {
     const onClientStart = (data: unknown) => {
       const message = data as ClientRequestMessage
       if (message.gateway !== undefined && message.gateway !== this.#gateway) return
-      // a client outside any request of this gateway (a heap object's own call) starts a trace
-      const parent = this.current()
+      // a call outside any request of this gateway (a heap object's own) starts a trace
       const request = message.request
-      const span = this.tracer.startSpan(
-        message.method,
-        {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            'http.request.method': message.method,
-            'url.full': request.uri.toString(),
-            'server.address': request.uri.host ?? '',
-            'ig.client.handler': message.handler,
-          },
+      const { span, context } = this.child(message.context, message.method, {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': message.method,
+          'url.full': request.uri.toString(),
+          'server.address': request.uri.host ?? '',
+          'ig.client.handler': message.handler,
         },
-        parent,
-      )
+      })
       this.#spans.set(message, span)
       const carrier: Record<string, string> = {}
-      propagator.inject(trace.setSpan(parent, span), carrier, defaultTextMapSetter)
+      propagator.inject(context.otel, carrier, defaultTextMapSetter)
       for (const [name, value] of Object.entries(carrier)) request.headers.set(name, value)
     }
     const onClientFinish = (data: unknown) => {
@@ -371,18 +390,18 @@ export class GatewayTracing {
       }
       span.end()
     }
-    channels.serverRequestFinish.subscribe(onServerFinish)
-    channels.routeRequestFinish.subscribe(onRouteFinish)
-    channels.clientRequestStart.subscribe(onClientStart)
-    channels.clientRequestFinish.subscribe(onClientFinish)
-    this.#unsubscribe.push(
-      () => server.unbindStore(this.#store),
-      () => route.unbindStore(this.#store),
-      () => channels.serverRequestFinish.unsubscribe(onServerFinish),
-      () => channels.routeRequestFinish.unsubscribe(onRouteFinish),
-      () => channels.clientRequestStart.unsubscribe(onClientStart),
-      () => channels.clientRequestFinish.unsubscribe(onClientFinish),
-    )
+    const listeners: [Channel, (message: unknown) => void][] = [
+      [channels.serverRequestStart, onServerStart],
+      [channels.serverRequestFinish, onServerFinish],
+      [channels.routeRequestStart, onRouteStart],
+      [channels.routeRequestFinish, onRouteFinish],
+      [channels.clientRequestStart, onClientStart],
+      [channels.clientRequestFinish, onClientFinish],
+    ]
+    for (const [channel, listener] of listeners) {
+      channel.subscribe(listener)
+      this.#unsubscribe.push(() => channel.unsubscribe(listener))
+    }
   }
 
   /** Stops listening and exports the spans still waiting. */
@@ -423,42 +442,34 @@ export class TracingDecorator implements Decorator {
     // the gateway's tracing starts after configuration is read: found on first use
     const tracingOf = () => (tracing ??= byHeap.get(rootOf(at.heap)) ?? null)
     const attributes = { 'ig.object.name': at.name, 'ig.object.type': at.type }
-    const traced = async <T>(fn: () => Promise<T>, status: (value: T) => number | undefined) => {
+    const traced = async (context: Context, call: (context: Context) => Promise<Response>) => {
       const t = tracingOf()
-      if (!t) return fn()
-      const parent = t.current()
-      const span = t.tracer.startSpan(at.name, { attributes }, parent)
+      if (!t) return call(context)
+      const child = t.child(context, at.name, { attributes })
       try {
-        const value = await t.within(parent, span, fn)
-        const code = status(value)
-        if (code !== undefined) span.setAttribute('http.response.status_code', code)
-        return value
+        const response = await call(child.context)
+        child.span.setAttribute('http.response.status_code', response.status.code)
+        return response
       } catch (err) {
-        span.recordException(err as Error)
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message })
+        child.span.recordException(err as Error)
+        child.span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message })
         throw err
       } finally {
-        span.end()
+        child.span.end()
       }
     }
     if (isFilter(object)) {
       const filter = object as Filter
       return {
         filter: (context: Context, request: Request, next: Handler) =>
-          traced(
-            () => filter.filter(context, request, next),
-            (r) => r.status.code,
-          ),
+          traced(context, (c) => filter.filter(c, request, next)),
       } satisfies Filter
     }
     if (isHandler(object)) {
       const handler = object as Handler
       return {
         handle: (context: Context, request: Request) =>
-          traced(
-            () => handler.handle(context, request),
-            (r) => r.status.code,
-          ),
+          traced(context, (c) => handler.handle(c, request)),
       } satisfies Handler
     }
     return object

@@ -169,6 +169,42 @@ describe('OpenTelemetry tracing', () => {
     expect(receiver.requests[0]!['content-type']).toBe('application/json')
   })
 
+  test('expressions read the trace: ${contexts.tracing.traceId} and spanId', async () => {
+    const receiver = await startReceiver()
+    const backend = await startBackend((req, res) => res.end(String(req.headers['x-trace'])))
+    const gw = await startGateway({
+      plugins,
+      adminJson: tracingAdmin(receiver),
+      routes: {
+        'r.json': {
+          name: 'r',
+          baseURI: backend.url,
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'HeaderFilter',
+                  config: {
+                    messageType: 'REQUEST',
+                    add: {
+                      'X-Trace': ['${contexts.tracing.traceId}/${contexts.tracing.spanId}'],
+                    },
+                  },
+                },
+              ],
+              handler: 'ReverseProxyHandler',
+            },
+          },
+        },
+      },
+    })
+    const seen = await (await fetch(gw.url('/x'))).text()
+    const spans = await receiver.waitFor(3)
+    const route = spans.find((s) => s.name === 'route r')!
+    expect(seen).toBe(`${route.traceId}/${route.spanId}`)
+  })
+
   test('a request without traceparent starts a trace; failures mark spans as errors', async () => {
     const receiver = await startReceiver()
     const gw = await startGateway({

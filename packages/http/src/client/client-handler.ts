@@ -228,7 +228,7 @@ export class ClientHandler implements Handler {
     // a retried request must be sent again: its body is read into memory first
     if (retries && !request.entity.isBuffered) await request.entity.buffer()
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.#send(request)
+      const outcome = await this.#send(context, request)
       if (retries && attempt < retries.count) {
         const scope: Bindings = requestBindings(
           this.#bindings,
@@ -267,7 +267,10 @@ export class ClientHandler implements Handler {
     }
   }
 
-  async #send(request: Request): Promise<{ response: Response } | { error: Error }> {
+  async #send(
+    context: Context,
+    request: Request,
+  ): Promise<{ response: Response } | { error: Error }> {
     if (!channels.clientRequestStart.hasSubscribers && !channels.clientRequestFinish.hasSubscribers)
       return this.#sendOnce(request)
     const message: ClientRequestMessage = {
@@ -275,6 +278,7 @@ export class ClientHandler implements Handler {
       remote: request.uri.origin,
       method: request.method,
       request,
+      context,
       startNs: process.hrtime.bigint(),
     }
     if (request.entity.length !== undefined) message.requestBytes = request.entity.length

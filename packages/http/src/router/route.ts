@@ -105,12 +105,12 @@ export class Route implements Handler {
       router: this.#router,
       route: this.name,
       routeId: this.id,
+      context,
       startNs: process.hrtime.bigint(),
     }
+    channels.routeRequestStart.publish(message)
     try {
-      const response = await channels.routeRequestStart.runStores(message, () =>
-        this.#handle(context, request),
-      )
+      const response = await this.#handle(message.context, request)
       message.status = response.status.code
       return response
     } catch (err) {

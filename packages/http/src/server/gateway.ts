@@ -300,8 +300,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   /**
-   * The message of the server channels for a request (only when observed); start goes out through
-   * `runStores` around the handling, finish when the response closes.
+   * The message of the server channels for a request (only when observed); start goes out once
+   * the request's context is made, finish when the response closes.
    */
   function observe(
     req: IncomingMessage,
@@ -341,7 +341,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     trustTransactionHeader: boolean,
     local: () => string,
   ) {
-    const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const handle = (
+      req: IncomingMessage,
+      res: ServerResponse,
+      message: ServerRequestMessage | undefined,
+    ): void => {
       inFlight++
       // made only if something asks for request.signal: most requests never do
       let abort: AbortController | undefined
@@ -356,11 +360,18 @@ export function createGateway(options: GatewayOptions): Gateway {
         request = toRequest(req, secure, signal)
       } catch (err) {
         logger.warn({ err, txId: transactionId.value }, 'malformed request')
+        if (message) channels.serverRequestStart.publish(message)
         res.statusCode = 400
         res.end()
         return
       }
-      respond(entry, contextOf(req, request, secure, transactionId), request, transactionId.value)
+      let context = contextOf(req, request, secure, transactionId)
+      if (message) {
+        message.context = context
+        channels.serverRequestStart.publish(message)
+        context = message.context
+      }
+      respond(entry, context, request, transactionId.value)
         .then((response) => writeResponse(res, response, request.method))
         .catch((err: unknown) => {
           if (!res.headersSent) {
@@ -376,15 +387,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         })
     }
     return (req: IncomingMessage, res: ServerResponse): void => {
-      if (channels.serverRequestStart.hasSubscribers || channels.serverRequestFinish.hasSubscribers)
-        channels.serverRequestStart.runStores(
-          observe(req, res, local(), secure),
-          handle,
-          null,
-          req,
-          res,
-        )
-      else handle(req, res)
+      const observed =
+        channels.serverRequestStart.hasSubscribers || channels.serverRequestFinish.hasSubscribers
+      handle(req, res, observed ? observe(req, res, local(), secure) : undefined)
     }
   }
 
