@@ -6,6 +6,8 @@ import {
   Heap,
   RootContext,
   staticBindings,
+  Duration,
+  Type,
   type Handler,
   type Logger,
 } from '../src/index.js'
@@ -320,6 +322,31 @@ describe('config conversion', () => {
     expect(s.enabled).toBe(false)
     const [error] = await configErrors(heap.get('bad'))
     expect(error!.pointer).toBe('/heap/1/config/count')
+  })
+
+  test('configure reads a configuration that is not a heap object by the same rules', async () => {
+    const heap = rootHeap('config/admin.json')
+    const schema = Type.Object(
+      {
+        greeting: Type.String({ default: 'hi' }),
+        who: Type.String(),
+        every: Duration({ default: '5 seconds' }),
+        count: Type.Integer(),
+      },
+      { additionalProperties: false },
+    )
+    const read = await heap.configure(
+      schema,
+      { who: '${who}', count: '4' },
+      'config/admin.json',
+      '/x',
+    )
+    expect(read).toEqual({ greeting: 'hi', who: 'world', every: 5000, count: 4 })
+    const failure = await heap
+      .configure(schema, { who: 'a', count: 'many' }, 'config/admin.json', '/x')
+      .catch((err: unknown) => err)
+    expect(failure).toBeInstanceOf(ConfigErrors)
+    expect((failure as ConfigErrors).message).toBe('config/admin.json#/x/count: must be integer')
   })
 
   test('reports every schema problem with its pointer, and the enum values', async () => {

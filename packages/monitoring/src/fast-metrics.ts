@@ -74,9 +74,6 @@ abstract class ValueMetric extends FastMetric {
 
 export class FastCounter extends ValueMetric {
   readonly type = 'counter' as const
-  inc(labels: Labels, value = 1): void {
-    this.seriesOf(labels).value += value
-  }
   /** The counter of one label set. */
   bind(labels: Labels): (value?: number) => void {
     const series = this.seriesOf(labels)
@@ -88,12 +85,6 @@ export class FastCounter extends ValueMetric {
 
 export class FastGauge extends ValueMetric {
   readonly type = 'gauge' as const
-  inc(labels: Labels, value = 1): void {
-    this.seriesOf(labels).value += value
-  }
-  dec(labels: Labels, value = 1): void {
-    this.seriesOf(labels).value -= value
-  }
   set(labels: Labels, value: number): void {
     this.seriesOf(labels).value = value
   }
@@ -123,10 +114,6 @@ export class FastSummary extends FastMetric {
     super(registry, name, help, labelNames)
     this.#quantiles = quantiles
     this.#window = window
-  }
-
-  observe(labels: Labels, value: number): void {
-    this.#record(this.seriesOf(labels), value)
   }
 
   /** The summary of one label set. */

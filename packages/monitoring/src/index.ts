@@ -31,7 +31,7 @@ function scrapeHandler(metrics: GatewayMetrics, path: string): Handler {
 }
 
 async function setup(gateway: GatewayServices): Promise<void> {
-  const tracing = startTracing(gateway)
+  const tracing = await startTracing(gateway)
   // after the drain: the spans of the last requests are exported before the process exits
   if (tracing) gateway.onStop(() => tracing.close())
   const metrics = new GatewayMetrics(gateway.id)

@@ -40,10 +40,6 @@ class TwinCounter<L extends string> {
     this.#total = new FastCounter(registry, `${name}_total`, help, labelNames)
     this.#deprecated = new FastCounter(registry, name, `[Deprecated] ${help}`, labelNames)
   }
-  inc(labels: Partial<Record<L, string>>, value = 1): void {
-    this.#total.inc(labels, value)
-    this.#deprecated.inc(labels, value)
-  }
   bind(labels: Partial<Record<L, string>>): (value?: number) => void {
     const total = this.#total.bind(labels)
     const deprecated = this.#deprecated.bind(labels)
@@ -139,8 +135,9 @@ export class GatewayMetrics {
       'Time to send the response',
       ['code', 'local', 'method'],
     )
+    const connections = memo((local) => activeConnections.bind({ local }))
     this.#on(CHANNEL_SERVER_CONNECTION, (m: ServerConnectionMessage) =>
-      activeConnections.inc({ local: m.local }, m.open ? 1 : -1),
+      connections(m.local)(m.open ? 1 : -1),
     )
     const server = memo((local, method) => ({
       active: activeRequests.bind({ local }),

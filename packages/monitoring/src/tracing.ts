@@ -6,6 +6,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  type Attributes,
   type Context as OtelContext,
   type Span,
   type Tracer,
@@ -27,10 +28,11 @@ import {
   channels,
   ConfigError,
   Context,
+  Duration,
   heaplet,
   isFilter,
   isHandler,
-  parseDuration,
+  StringEnum,
   Type,
   type ClientRequestMessage,
   type DecorationContext,
@@ -44,162 +46,122 @@ import {
   type Response,
   type RouteRequestMessage,
   type ServerRequestMessage,
+  type Static,
 } from '@postern/core'
 import pkg from '../package.json' with { type: 'json' }
-import { OtlpHttpSpanExporter, type OtlpExporterOptions } from './otlp-exporter.js'
+import { OtlpHttpSpanExporter } from './otlp-exporter.js'
 
 const SOURCE = 'config/admin.json'
 const POINTER = '/openTelemetry/tracing'
 
-/** admin.json `openTelemetry.tracing`, read with IG's defaults. */
-export interface TracingSettings {
-  readonly enabled: boolean
-  readonly resourceAttributes: Readonly<Record<string, string | number | boolean>>
-  readonly exporter: Omit<OtlpExporterOptions, 'logger'>
-  readonly batch: {
-    readonly enabled: boolean
-    readonly scheduleDelay: number
-    readonly maxQueueSize: number
-    readonly maxBatchSize: number
-    readonly timeout: number
-    readonly exportUnsampledSpans: boolean
-  }
-  readonly sampler: { readonly type: string; readonly ratio: number }
-  readonly spanLimits: SpanLimits
-}
+const Count = (fallback: number, minimum = 0) => Type.Integer({ minimum, default: fallback })
+const closed = { additionalProperties: false, default: {} } as const
 
-const SAMPLERS = [
-  'alwaysOn',
-  'alwaysOff',
-  'ratio',
-  'parentBasedAlwaysOn',
-  'parentBasedAlwaysOff',
-  'parentBasedRatio',
-]
-
-/** A reader of one admin.json object: each wrong value is a ConfigError with its pointer. */
-function reader(value: unknown, pointer: string) {
-  const object = value === undefined || value === null ? {} : (value as Record<string, unknown>)
-  if (typeof object !== 'object' || Array.isArray(object))
-    throw new ConfigError(SOURCE, pointer, 'must be an object')
-  const fail = (key: string, reason: string): never => {
-    throw new ConfigError(SOURCE, `${pointer}/${key}`, reason)
-  }
-  return {
-    object: (key: string) => reader(object[key], `${pointer}/${key}`),
-    raw: (key: string) => object[key],
-    boolean(key: string, fallback: boolean): boolean {
-      const v = object[key]
-      if (v === undefined) return fallback
-      if (typeof v === 'boolean') return v
-      if (v === 'true' || v === 'false') return v === 'true'
-      return fail(key, 'must be a boolean')
-    },
-    number(key: string, fallback: number, min = 0): number {
-      const v = object[key]
-      if (v === undefined) return fallback
-      const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v
-      if (typeof n !== 'number' || !Number.isFinite(n) || n < min)
-        return fail(key, `must be a number of at least ${min}`)
-      return n
-    },
-    duration(key: string, fallback: string): number {
-      const v = object[key] ?? fallback
-      if (typeof v !== 'string') return fail(key, 'must be a duration such as "10 seconds"')
-      try {
-        const ms = parseDuration(v)
-        if (!Number.isFinite(ms) || ms <= 0)
-          return fail(key, 'must be a positive, limited duration')
-        return ms
-      } catch (err) {
-        return fail(key, (err as Error).message)
-      }
-    },
-    string(key: string, fallback: string): string {
-      const v = object[key]
-      if (v === undefined) return fallback
-      if (typeof v !== 'string' || v === '') return fail(key, 'must be a non-empty string')
-      return v
-    },
-    map<T>(key: string, check: (v: unknown) => v is T, expected: string): Record<string, T> {
-      const v = object[key]
-      if (v === undefined) return {}
-      if (typeof v !== 'object' || v === null || Array.isArray(v))
-        return fail(key, 'must be an object')
-      for (const [name, item] of Object.entries(v))
-        if (!check(item)) fail(`${key}/${name}`, `must be ${expected}`)
-      return v as Record<string, T>
-    },
-  }
-}
-
-/** Reads admin.json `openTelemetry.tracing` (absent: disabled). */
-export function tracingSettings(adminConfig: Readonly<Record<string, unknown>>): TracingSettings {
-  const tracing = reader(adminConfig.openTelemetry, '/openTelemetry').object('tracing')
-  const exporter = tracing.object('exporter')
-  const type = exporter.string('type', 'otlp')
-  if (type.toLowerCase() !== 'otlp')
-    throw new ConfigError(SOURCE, `${POINTER}/exporter/type`, 'must be otlp, the only exporter')
-  const config = exporter.object('config')
-  const retries = config.object('retries')
-  const batch = exporter.object('batch')
-  const sampler = tracing.object('sampler')
-  const samplerType = sampler.string('type', 'alwaysOn')
-  if (!SAMPLERS.includes(samplerType))
-    throw new ConfigError(
-      SOURCE,
-      `${POINTER}/sampler/type`,
-      `must be one of ${SAMPLERS.join(', ')}`,
-    )
-  const ratio = sampler.number('ratio', 50)
-  if (ratio > 100)
-    throw new ConfigError(SOURCE, `${POINTER}/sampler/ratio`, 'is a percentage: at most 100')
-  const limits = tracing.object('spanLimits')
-  const endpoint = config.string('endpoint', 'http://localhost:4318/v1/traces')
-  try {
-    const url = new URL(endpoint)
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(url.protocol)
-  } catch {
-    throw new ConfigError(SOURCE, `${POINTER}/exporter/config/endpoint`, 'must be an http(s) URL')
-  }
-  return {
-    enabled: tracing.boolean('enabled', false),
-    resourceAttributes: tracing.map(
-      'resourceAttributes',
-      (v): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v),
-      'a string, number or boolean',
+/** admin.json `openTelemetry.tracing`, with IG's defaults. */
+const TracingConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false }),
+    resourceAttributes: Type.Record(
+      Type.String(),
+      Type.Union([Type.String(), Type.Number(), Type.Boolean()]),
+      { default: {} },
     ),
-    exporter: {
-      endpoint,
-      connectionTimeout: config.duration('connectionTimeout', '10 seconds'),
-      headers: config.map('headers', (v): v is string => typeof v === 'string', 'a string'),
-      retries: {
-        enabled: retries.boolean('enabled', true),
-        maxAttempts: retries.number('maxAttempts', 5, 1),
-        initialBackoff: retries.duration('initialBackoff', '1 second'),
-        maxBackoff: retries.duration('maxBackoff', '5 seconds'),
-        backoffMultiplier: retries.number('backoffMultiplier', 1.5, 1),
+    exporter: Type.Object(
+      {
+        type: StringEnum(['otlp'], { default: 'otlp', description: 'The only exporter.' }),
+        config: Type.Object(
+          {
+            endpoint: Type.String({
+              pattern: '^https?://',
+              default: 'http://localhost:4318/v1/traces',
+            }),
+            connectionTimeout: Duration({ default: '10 seconds' }),
+            headers: Type.Record(Type.String(), Type.String(), { default: {} }),
+            retries: Type.Object(
+              {
+                enabled: Type.Boolean({ default: true }),
+                maxAttempts: Count(5, 1),
+                initialBackoff: Duration({ default: '1 second' }),
+                maxBackoff: Duration({ default: '5 seconds' }),
+                backoffMultiplier: Type.Number({ minimum: 1, default: 1.5 }),
+              },
+              closed,
+            ),
+            timeout: Duration({ default: '10 seconds' }),
+          },
+          closed,
+        ),
+        batch: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true }),
+            scheduleDelay: Duration({ default: '50 seconds' }),
+            maxQueueSize: Count(1024, 1),
+            maxBatchSize: Count(256, 1),
+            timeout: Duration({ default: '10 seconds' }),
+            exportUnsampledSpans: Type.Boolean({ default: false }),
+          },
+          closed,
+        ),
       },
-      timeout: config.duration('timeout', '10 seconds'),
-    },
-    batch: {
-      enabled: batch.boolean('enabled', true),
-      scheduleDelay: batch.duration('scheduleDelay', '50 seconds'),
-      maxQueueSize: batch.number('maxQueueSize', 1024, 1),
-      maxBatchSize: batch.number('maxBatchSize', 256, 1),
-      timeout: batch.duration('timeout', '10 seconds'),
-      exportUnsampledSpans: batch.boolean('exportUnsampledSpans', false),
-    },
-    sampler: { type: samplerType, ratio },
-    spanLimits: {
-      attributeCountLimit: limits.number('maxNumberOfAttributes', 256),
-      attributeValueLengthLimit: limits.number('maxAttributeValueLength', 256),
-      eventCountLimit: limits.number('maxNumberOfEvents', 256),
-      linkCountLimit: limits.number('maxNumberOfLinks', 256),
-      attributePerEventCountLimit: limits.number('maxNumberOfAttributesPerEvent', 256),
-      attributePerLinkCountLimit: limits.number('maxNumberOfAttributesPerLink', 256),
-    },
-  }
+      closed,
+    ),
+    sampler: Type.Object(
+      {
+        type: StringEnum(
+          [
+            'alwaysOn',
+            'alwaysOff',
+            'ratio',
+            'parentBasedAlwaysOn',
+            'parentBasedAlwaysOff',
+            'parentBasedRatio',
+          ],
+          { default: 'alwaysOn' },
+        ),
+        ratio: Type.Number({ minimum: 0, maximum: 100, default: 50, description: 'Percent.' }),
+      },
+      closed,
+    ),
+    spanLimits: Type.Object(
+      {
+        maxNumberOfAttributesPerEvent: Count(256),
+        maxAttributeValueLength: Count(256),
+        maxNumberOfAttributes: Count(256),
+        maxNumberOfLinks: Count(256),
+        maxNumberOfEvents: Count(256),
+        maxNumberOfAttributesPerLink: Count(256),
+      },
+      closed,
+    ),
+  },
+  { additionalProperties: false },
+)
+export type TracingSettings = Static<typeof TracingConfig>
+
+/**
+ * Reads admin.json `openTelemetry.tracing` (absent: disabled) through the heap of admin.json, as
+ * heap object configs are read: expressions, defaults, durations, errors with their pointer.
+ */
+export async function tracingSettings(
+  adminHeap: Heap,
+  adminConfig: Readonly<Record<string, unknown>>,
+): Promise<TracingSettings> {
+  const openTelemetry = adminConfig.openTelemetry as { tracing?: unknown } | undefined
+  const settings = await adminHeap.configure(TracingConfig, openTelemetry?.tracing, SOURCE, POINTER)
+  // timers of the exporter and the batch need a limited, non-zero duration
+  const { config, batch } = settings.exporter
+  const durations: [string, number][] = [
+    ['/exporter/config/connectionTimeout', config.connectionTimeout],
+    ['/exporter/config/timeout', config.timeout],
+    ['/exporter/config/retries/initialBackoff', config.retries.initialBackoff],
+    ['/exporter/config/retries/maxBackoff', config.retries.maxBackoff],
+    ['/exporter/batch/scheduleDelay', batch.scheduleDelay],
+    ['/exporter/batch/timeout', batch.timeout],
+  ]
+  for (const [at, ms] of durations)
+    if (!Number.isFinite(ms) || ms <= 0)
+      throw new ConfigError(SOURCE, POINTER + at, 'must be a limited, non-zero duration')
+  return settings
 }
 
 function samplerOf({ type, ratio }: TracingSettings['sampler']): Sampler {
@@ -269,8 +231,8 @@ export class GatewayTracing {
 
   constructor(gateway: string, settings: TracingSettings, logger: Logger) {
     this.#gateway = gateway
-    const exporter = new OtlpHttpSpanExporter({ ...settings.exporter, logger })
-    const { batch } = settings
+    const exporter = new OtlpHttpSpanExporter({ ...settings.exporter.config, logger })
+    const { batch } = settings.exporter
     const processor = batch.enabled
       ? new BatchSpanProcessor({
           exporter,
@@ -280,6 +242,7 @@ export class GatewayTracing {
           exportTimeoutMillis: batch.timeout,
         })
       : new SimpleSpanProcessor({ exporter })
+    const limits = settings.spanLimits
     this.#provider = new TracerProvider({
       resource: resourceFromAttributes({
         'service.name': 'PingGateway',
@@ -287,7 +250,14 @@ export class GatewayTracing {
         ...settings.resourceAttributes,
       }),
       sampler: samplerOf(settings.sampler),
-      spanLimits: settings.spanLimits,
+      spanLimits: {
+        attributeCountLimit: limits.maxNumberOfAttributes,
+        attributeValueLengthLimit: limits.maxAttributeValueLength,
+        eventCountLimit: limits.maxNumberOfEvents,
+        linkCountLimit: limits.maxNumberOfLinks,
+        attributePerEventCountLimit: limits.maxNumberOfAttributesPerEvent,
+        attributePerLinkCountLimit: limits.maxNumberOfAttributesPerLink,
+      },
       spanProcessors: [processor],
     })
     this.tracer = this.#provider.getTracer(pkg.name, pkg.version)
@@ -303,6 +273,27 @@ export class GatewayTracing {
     const parent = otelContextOf(context)
     const span = this.tracer.startSpan(name, options, parent)
     return { span, context: new TracingContext(context, trace.setSpan(parent, span)) }
+  }
+
+  /** Runs `call` in a span of its own, a child of the context's. */
+  async traced(
+    context: Context,
+    name: string,
+    attributes: Attributes,
+    call: (context: Context) => Promise<Response>,
+  ): Promise<Response> {
+    const child = this.child(context, name, { attributes })
+    try {
+      const response = await call(child.context)
+      child.span.setAttribute('http.response.status_code', response.status.code)
+      return response
+    } catch (err) {
+      child.span.recordException(err as Error)
+      child.span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message })
+      throw err
+    } finally {
+      child.span.end()
+    }
   }
 
   #listen(): void {
@@ -418,14 +409,14 @@ function rootOf(heap: Heap): Heap {
 }
 
 /** Starts the gateway's tracing if admin.json enables it. */
-export function startTracing(gateway: GatewayServices): GatewayTracing | undefined {
-  const settings = tracingSettings(gateway.adminConfig)
+export async function startTracing(gateway: GatewayServices): Promise<GatewayTracing | undefined> {
+  const settings = await tracingSettings(gateway.adminHeap, gateway.adminConfig)
   if (!settings.enabled) return undefined
   const tracing = new GatewayTracing(gateway.id, settings, gateway.logger.child({ tracing: true }))
   byHeap.set(rootOf(gateway.adminHeap), tracing)
   byHeap.set(rootOf(gateway.heap), tracing)
   gateway.logger.info(
-    { endpoint: settings.exporter.endpoint, sampler: settings.sampler.type },
+    { endpoint: settings.exporter.config.endpoint, sampler: settings.sampler.type },
     'OpenTelemetry tracing enabled',
   )
   return tracing
@@ -442,21 +433,10 @@ export class TracingDecorator implements Decorator {
     // the gateway's tracing starts after configuration is read: found on first use
     const tracingOf = () => (tracing ??= byHeap.get(rootOf(at.heap)) ?? null)
     const attributes = { 'ig.object.name': at.name, 'ig.object.type': at.type }
-    const traced = async (context: Context, call: (context: Context) => Promise<Response>) => {
+    // tracing off: the object is called as it is, no promise added
+    const traced = (context: Context, call: (context: Context) => Promise<Response>) => {
       const t = tracingOf()
-      if (!t) return call(context)
-      const child = t.child(context, at.name, { attributes })
-      try {
-        const response = await call(child.context)
-        child.span.setAttribute('http.response.status_code', response.status.code)
-        return response
-      } catch (err) {
-        child.span.recordException(err as Error)
-        child.span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message })
-        throw err
-      } finally {
-        child.span.end()
-      }
+      return t ? t.traced(context, at.name, attributes, call) : call(context)
     }
     if (isFilter(object)) {
       const filter = object as Filter

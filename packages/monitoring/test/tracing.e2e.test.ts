@@ -77,6 +77,7 @@ function attributesOf(list: OtlpSpan['attributes']): Record<string, unknown> {
 
 const tracingAdmin = (receiver: Receiver, tracing: Record<string, unknown> = {}) => ({
   connectors: [{ port: 0, host: '127.0.0.1' }],
+  properties: { bearer: { token: 'collector-token' } },
   openTelemetry: {
     tracing: {
       enabled: true,
@@ -84,7 +85,7 @@ const tracingAdmin = (receiver: Receiver, tracing: Record<string, unknown> = {})
       exporter: {
         config: {
           endpoint: receiver.url,
-          headers: { Authorization: 'Bearer collector-token' },
+          headers: { Authorization: 'Bearer ${bearer.token}' }, // the reference's example
           retries: { initialBackoff: '50 ms', maxBackoff: '100 ms' },
         },
         batch: { scheduleDelay: '50 ms' },

@@ -65,6 +65,9 @@ async function configErrors(config: Record<string, unknown>): Promise<ConfigErro
   throw new Error('the heap was built without error')
 }
 
+/** The handler's required properties: the access topic, written to `dir`. */
+const accessIn = (dir: string) => ({ name: 'csv', topics: ['access'], logDirectory: dir })
+
 const records = (file: string, format: CsvFormat = DEFAULT_FORMAT) =>
   parseCsv(readFileSync(file, 'utf8'), format).records
 
@@ -216,9 +219,7 @@ describe('CsvAuditEventHandler', () => {
   test('enabled false: the handler is built and writes nothing', async () => {
     const dir = tempDir()
     const { handler, destroy } = await build({
-      name: 'csv',
-      topics: ['access'],
-      logDirectory: dir,
+      ...accessIn(dir),
       enabled: false,
     })
     expect(handler.topics).toEqual(new Set(['access']))
@@ -231,9 +232,7 @@ describe('CsvAuditEventHandler', () => {
   test('buffering without autoFlush: rows wait for flush(), and keep their order', async () => {
     const dir = tempDir()
     const { handler } = await build({
-      name: 'csv',
-      topics: ['access'],
-      logDirectory: dir,
+      ...accessIn(dir),
       buffering: { enabled: true, autoFlush: false },
     })
     for (let i = 0; i < 5; i++) expect(handler.publish('access', accessEvent(i))).toBeUndefined()
@@ -252,9 +251,7 @@ describe('CsvAuditEventHandler', () => {
   test('buffering with autoFlush: rows are written without a flush() call', async () => {
     const dir = tempDir()
     const { handler } = await build({
-      name: 'csv',
-      topics: ['access'],
-      logDirectory: dir,
+      ...accessIn(dir),
       buffering: { enabled: true },
     })
     handler.publish('access', accessEvent(1))
@@ -267,9 +264,7 @@ describe('CsvAuditEventHandler', () => {
   test('rotation by size: history files start with the header; maxNumberOfHistoryFiles are kept', async () => {
     const dir = tempDir()
     const { handler } = await build({
-      name: 'csv',
-      topics: ['access'],
-      logDirectory: dir,
+      ...accessIn(dir),
       fileRotation: { rotationEnabled: true, maxFileSize: 600, rotationFileSuffix: '-HHmmss' },
       fileRetention: { maxNumberOfHistoryFiles: 2 },
     })
@@ -288,9 +283,7 @@ describe('CsvAuditEventHandler', () => {
   test('rotationFilePrefix names history files', async () => {
     const dir = tempDir()
     const { handler } = await build({
-      name: 'csv',
-      topics: ['access'],
-      logDirectory: dir,
+      ...accessIn(dir),
       fileRotation: {
         rotationEnabled: true,
         maxFileSize: 600,
@@ -305,9 +298,7 @@ describe('CsvAuditEventHandler', () => {
   test('rotationInterval: the file rotates at a rotationRetentionCheckInterval check, without new events', async () => {
     const dir = tempDir()
     const { handler } = await build({
-      name: 'csv',
-      topics: ['access'],
-      logDirectory: dir,
+      ...accessIn(dir),
       fileRotation: {
         rotationEnabled: true,
         rotationInterval: '30 ms',
@@ -331,9 +322,7 @@ describe('CsvAuditEventHandler', () => {
   test('buffering without autoFlush: the rotationRetentionCheckInterval check writes what waits', async () => {
     const dir = tempDir()
     const { handler } = await build({
-      name: 'csv',
-      topics: ['access'],
-      logDirectory: dir,
+      ...accessIn(dir),
       buffering: { enabled: true, autoFlush: false },
       rotationRetentionCheckInterval: '10 ms',
     })
@@ -364,9 +353,7 @@ describe('CsvAuditEventHandler with security (tamper-evident)', () => {
   afterAll(() => keystore.remove())
 
   const secured = (dir: string, more: Record<string, unknown> = {}) => ({
-    name: 'csv',
-    topics: ['access'],
-    logDirectory: dir,
+    ...accessIn(dir),
     security: {
       enabled: true,
       filename: keystore.file,

@@ -6,7 +6,7 @@ import audit from '@postern/audit'
 import scripting from '@postern/scripting'
 import { startBackend, startGateway } from '@postern/testing'
 import auditJson from '../src/index.js'
-import { myTopicSchema } from './topics.js'
+import { appAndFailRoutes, myTopicSchema } from './fixtures.js'
 
 const plugins = [http, audit, auditJson, scripting]
 
@@ -57,19 +57,7 @@ describe('AuditService with JsonAuditEventHandler', () => {
           auditServiceWith({ buffering: { writeInterval: '10 ms' } }),
         ],
       },
-      routes: {
-        'app.json': {
-          name: 'app',
-          condition: "${find(request.uri.path, '^/app')}",
-          baseURI: backend.url,
-          handler: 'ReverseProxyHandler',
-        },
-        'fail.json': {
-          name: 'fail',
-          condition: "${request.uri.path == '/fail'}",
-          handler: { type: 'StaticResponseHandler', config: { status: 503 } },
-        },
-      },
+      routes: appAndFailRoutes(backend.url),
     })
     await (
       await fetch(gw.url('/app/page?secret=1'), {

@@ -8,7 +8,7 @@ import { instanceDir, startBackend, startGateway } from '@postern/testing'
 import auditJson, { ACCESS_COLUMNS, verifyCsvAuditFile } from '../src/index.js'
 import { parseCsv, DEFAULT_FORMAT } from '../src/csv.js'
 import { auditKeystore, KEYSTORE_PASSWORD } from './keystore.js'
-import { myTopicSchema } from './topics.js'
+import { appAndFailRoutes, myTopicSchema } from './fixtures.js'
 
 const plugins = [http, audit, auditJson, scripting]
 
@@ -48,19 +48,7 @@ describe('AuditService with CsvAuditEventHandler', () => {
         handler: '_router',
         heap: [{ name: '_router', type: 'Router' }, auditServiceWith({})],
       },
-      routes: {
-        'app.json': {
-          name: 'app',
-          condition: "${find(request.uri.path, '^/app')}",
-          baseURI: backend.url,
-          handler: 'ReverseProxyHandler',
-        },
-        'fail.json': {
-          name: 'fail',
-          condition: "${request.uri.path == '/fail'}",
-          handler: { type: 'StaticResponseHandler', config: { status: 503 } },
-        },
-      },
+      routes: appAndFailRoutes(backend.url),
     })
     await (await fetch(gw.url('/app/one'), { headers: { 'user-agent': 'csv-agent' } })).text()
     await (await fetch(gw.url('/app/two'))).text()

@@ -66,9 +66,10 @@ describe('formatSyslogMessage', () => {
     expect(sd).not.toContain('timestamp=')
   })
 
-  test('SD names lose characters RFC 5424 forbids', () => {
-    const message = formatSyslogMessage('t', { 'a b=c': 1 }, options)
+  test('SD names lose characters RFC 5424 forbids; a key may hold `/`', () => {
+    const message = formatSyslogMessage('t', { 'a b=c': 1, 'x/y': { z: 2 } }, options)
     expect(message).toContain(' a_b_c="1"')
+    expect(message).toContain(' x/y.z="2"')
   })
 })
 

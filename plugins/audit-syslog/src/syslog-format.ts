@@ -100,15 +100,36 @@ export function valueAt(event: unknown, pointer: string): unknown {
   return value
 }
 
-/** Leaf pointers of an event: objects are walked, arrays and scalars are leaves. */
-function leaves(value: Record<string, unknown>, prefix = ''): string[] {
-  const out: string[] = []
+/** The access SD-PARAMs: dotted name and path, computed once. */
+const ACCESS_PARAMS = ACCESS_FIELDS.map((field) => ({
+  name: field.replaceAll('/', '.'),
+  path: field.split('/'),
+}))
+
+/** The SD-PARAMs of an event: objects are walked, arrays and scalars are leaves. */
+function leaves(value: Record<string, unknown>, prefix: string, out: [string, unknown][]): void {
   for (const [key, v] of Object.entries(value)) {
-    const pointer = prefix ? `${prefix}/${key}` : key
+    if (prefix === '' && IGNORED.has(key)) continue
+    const name = prefix ? `${prefix}.${key}` : key
     if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length > 0)
-      out.push(...leaves(v as Record<string, unknown>, pointer))
-    else out.push(pointer)
+      leaves(v as Record<string, unknown>, name, out)
+    else out.push([name, v])
   }
+}
+
+function paramsOf(topic: string, event: Record<string, unknown>): [string, unknown][] {
+  const out: [string, unknown][] = []
+  if (topic !== 'access') leaves(event, '', out)
+  else
+    for (const { name, path } of ACCESS_PARAMS) {
+      let value: unknown = event
+      for (const part of path)
+        value =
+          typeof value === 'object' && value !== null
+            ? (value as Record<string, unknown>)[part]
+            : undefined
+      out.push([name, value])
+    }
   return out
 }
 
@@ -152,12 +173,9 @@ export function formatSyslogMessage(
   const pri = FACILITIES[options.facility] * 8 + SEVERITIES[severity]
   const timestamp = typeof event.timestamp === 'string' ? event.timestamp : new Date().toISOString()
   const msgId = typeof event.eventName === 'string' && event.eventName ? event.eventName : '-'
-  const fields = topic === 'access' ? ACCESS_FIELDS : leaves(event)
   let sd = `[${sdName(`${topic}.${options.appName}`)}@${ENTERPRISE_ID}`
-  for (const field of fields) {
-    if (IGNORED.has(field)) continue
-    sd += ` ${sdName(field.replaceAll('/', '.'))}="${escapeParam(text(valueAt(event, field)))}"`
-  }
+  for (const [name, value] of paramsOf(topic, event))
+    sd += ` ${sdName(name)}="${escapeParam(text(value))}"`
   sd += ']'
   return `<${pri}>1 ${timestamp} ${options.hostname} ${options.appName} ${options.procId} ${msgId} ${sd} `
 }

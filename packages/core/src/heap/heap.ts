@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox'
+import type { Static, TSchema } from '@sinclair/typebox'
 import type { Bindings, InstanceInfo } from '../bindings.js'
 import { ConfigError, ConfigErrors } from '../errors.js'
 import { isFilter, isHandler } from '../handler.js'
@@ -393,7 +393,14 @@ export class Heap {
         configError: (pointer, reason, options) =>
           new ConfigError(decl.source, `${configPointer}${pointer}`, reason, object, options),
       }
-      const config = await this.#buildConfig(heaplet.schema, decl, configPointer, env)
+      const config = await this.#buildConfig(
+        heaplet.schema,
+        decl.config,
+        { name: decl.name, type: decl.type },
+        decl.source,
+        configPointer,
+        (ref, at, kind) => env.resolve(ref, at, kind),
+      )
       let created: unknown
       try {
         created = await heaplet.create(config as never, env)
@@ -435,22 +442,44 @@ export class Heap {
     }
   }
 
+  /**
+   * Reads a configuration that is not a heap object (a section of admin.json) by the rules of
+   * heap object configs: configuration expressions, schema defaults and checks, durations and
+   * references; every problem is a ConfigError naming `source` and a pointer under `pointer`.
+   */
+  async configure<S extends TSchema>(
+    schema: S,
+    config: unknown,
+    source: string,
+    pointer: string,
+  ): Promise<Static<S>> {
+    return (await this.#buildConfig(
+      schema,
+      config ?? {},
+      undefined,
+      source,
+      pointer,
+      (ref, at, kind) => this.resolve(ref, at, kind, source),
+    )) as Static<S>
+  }
+
   async #buildConfig(
     schema: TSchema,
-    decl: Declaration,
+    config: unknown,
+    object: { name: string; type: string } | undefined,
+    source: string,
     pointer: string,
-    env: HeapletEnv,
+    resolve: (ref: unknown, at: string, kind: string) => Promise<unknown>,
   ): Promise<unknown> {
-    const object = { name: decl.name, type: decl.type }
     const errors: ConfigError[] = []
     const fail = (at: string, reason: string, cause?: unknown) =>
       errors.push(
-        new ConfigError(decl.source, pointer + at, reason, object, cause ? { cause } : undefined),
+        new ConfigError(source, pointer + at, reason, object, cause ? { cause } : undefined),
       )
     // Configuration expressions first, then validation, then conversion (Expr, Ref, Duration).
     const data = convertConfig.evaluateConfigExpressions(
       schema,
-      structuredClone(decl.config),
+      structuredClone(config),
       this.bindings,
       fail,
     )
@@ -462,10 +491,10 @@ export class Heap {
           if (!problem.pointer.endsWith('/comment')) {
             this.logger.warn(
               {
-                source: decl.source,
+                source,
                 pointer: pointer + problem.pointer,
-                object: decl.name,
-                type: decl.type,
+                object: object?.name,
+                type: object?.type,
               },
               'unknown property ignored',
             )
@@ -477,7 +506,7 @@ export class Heap {
     }
     const converted = await convertConfig.convert(schema, data, '', {
       fail,
-      resolve: (ref, at, kind) => env.resolve(ref, pointer + at, kind),
+      resolve: (ref, at, kind) => resolve(ref, pointer + at, kind),
     })
     if (errors.length > 0) throw new ConfigErrors(errors)
     return converted

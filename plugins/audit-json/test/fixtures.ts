@@ -14,3 +14,18 @@ export const myTopicSchema = {
     required: ['_id', 'timestamp', 'transactionId', 'eventName'],
   },
 }
+
+/** Two routes the audit tests send requests to: `/app...` proxied to `backend`, `/fail` a 503. */
+export const appAndFailRoutes = (backend: string) => ({
+  'app.json': {
+    name: 'app',
+    condition: "${find(request.uri.path, '^/app')}",
+    baseURI: backend,
+    handler: 'ReverseProxyHandler',
+  },
+  'fail.json': {
+    name: 'fail',
+    condition: "${request.uri.path == '/fail'}",
+    handler: { type: 'StaticResponseHandler', config: { status: 503 } },
+  },
+})
