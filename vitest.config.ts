@@ -8,9 +8,16 @@ export default defineConfig({
     conditions: ['@postern/source', 'node'],
     // plugins that tests drop into a temporary instance's extra/ import @postern/core from there:
     // the gateway resolves it for them (a Node loader hook in production, this alias in tests)
-    alias: {
-      '@postern/core': fileURLToPath(new URL('packages/core/src/index.ts', import.meta.url)),
-    },
+    alias: [
+      {
+        find: /^@postern\/core$/,
+        replacement: fileURLToPath(new URL('packages/core/src/index.ts', import.meta.url)),
+      },
+      {
+        find: /^@postern\/core\/internal$/,
+        replacement: fileURLToPath(new URL('packages/core/src/internal.ts', import.meta.url)),
+      },
+    ],
   },
   test: {
     include: ['{packages,plugins,apps}/*/{src,test}/**/*.test.ts'],

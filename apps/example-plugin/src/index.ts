@@ -3,11 +3,16 @@ import {
   AttributesContext,
   definePlugin,
   heaplet,
+  Kinds,
+  Ref,
+  Response,
   Type,
   type Filter,
   type Plugin,
 } from '@postern/core'
 import pkg from '../package.json' with { type: 'json' }
+
+const VALID_ID = /^[A-Za-z0-9._-]{1,128}$/
 
 /**
  * RequestIdFilter: gives every request an ID, in a request header for the application, in the
@@ -23,6 +28,11 @@ const requestIdFilter = heaplet({
         description: 'Keep an ID the client sent (only behind a trusted proxy).',
       }),
       prefix: Type.String({ default: '', maxLength: 32, description: 'Put before every new ID.' }),
+      invalidIdHandler: Type.Optional(
+        Ref(Kinds.Handler, {
+          description: 'Answers a trusted incoming ID that is not 1 to 128 of [A-Za-z0-9._-]; default 400.',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -33,6 +43,10 @@ const requestIdFilter = heaplet({
     return {
       async filter(context, request, next) {
         const incoming = config.trustIncoming ? request.headers.get(config.headerName) : undefined
+        if (incoming !== undefined && !VALID_ID.test(incoming)) {
+          if (config.invalidIdHandler) return config.invalidIdHandler.handle(context, request)
+          return Response.of(400, `invalid ${config.headerName}`)
+        }
         const id = incoming ?? `${config.prefix}${randomUUID()}`
         request.headers.set(config.headerName, id)
         const attributes = context.as(AttributesContext)
@@ -50,6 +64,9 @@ const plugin: Plugin = definePlugin({
   name: pkg.name,
   version: pkg.version,
   core: '^1.0.0',
+  // the plugins whose types this one needs in the same gateway: none, it uses only core's
+  // interfaces (the invalidIdHandler is any Handler the route declares)
+  dependencies: [],
   types: { RequestIdFilter: requestIdFilter },
   functions: { shout: (text) => String(text ?? '').toUpperCase() },
 })

@@ -1,8 +1,14 @@
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import http from '@postern/http'
-import { instanceDir, startBackend, startGateway, startGatewayProcess } from '@postern/testing'
+import {
+  instanceDir,
+  requireBuild,
+  startBackend,
+  startGateway,
+  startGatewayProcess,
+} from '@postern/testing'
 import plugin from '../src/index.js'
 
 const echo = () => startBackend((req, res) => res.end(`id=${String(req.headers['x-request-id'])}`))
@@ -47,14 +53,53 @@ describe('an outside plugin passed to createGateway', () => {
       plugins: [http, plugin],
       routes: { 'bad.json': route('http://127.0.0.1:9', { headerName: 'not a header' }) },
     })
-    const errors = JSON.stringify(gw.logs.filter((l) => l.msg === 'route not loaded'))
-    expect(errors).toContain('config/routes/bad.json#/handler/config/filters/0/config/headerName')
+    const failed = gw.logs.find((l) => l.msg === 'route not loaded')
+    expect(failed?.errors).toEqual([
+      expect.objectContaining({
+        source: 'config/routes/bad.json',
+        pointer: '/handler/config/filters/0/config/headerName',
+      }),
+    ])
+  })
+
+  test('a trusted incoming ID that is malformed goes to the invalidIdHandler reference', async () => {
+    const backend = await echo()
+    const rejected = { type: 'StaticResponseHandler', config: { status: 422, entity: 'bad id' } }
+    const gw = await startGateway({
+      plugins: [http, plugin],
+      routes: {
+        'id.json': route(backend.url, { trustIncoming: true, invalidIdHandler: rejected }),
+        'bad-ref.json': {
+          condition: "${request.uri.path == '/never'}",
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [{ type: 'RequestIdFilter', config: { invalidIdHandler: 'NotThere' } }],
+              handler: 'ReverseProxyHandler',
+            },
+          },
+        },
+      },
+    })
+    const good = await fetch(gw.url('/'), { headers: { 'x-request-id': 'abc-123' } })
+    expect(await good.text()).toBe('id=abc-123')
+    const bad = await fetch(gw.url('/'), { headers: { 'x-request-id': 'a b' } })
+    expect(bad.status).toBe(422)
+    expect(await bad.text()).toBe('bad id')
+    const failed = gw.logs.find((l) => l.msg === 'route not loaded')
+    expect(failed?.errors).toEqual([
+      expect.objectContaining({
+        source: 'config/routes/bad-ref.json',
+        pointer: '/handler/config/filters/0/config/invalidIdHandler',
+        reason: 'no heap object named "NotThere"',
+      }),
+    ])
   })
 })
 
 describe('the built plugin dropped into extra/ of an instance run by the real CLI', () => {
-  const dist = new URL('../dist/index.js', import.meta.url).pathname
-  test.skipIf(!existsSync(dist))('is loaded at start, logged, and serves', async () => {
+  test('is loaded at start, logged, and serves', async () => {
+    requireBuild(new URL('../dist/index.js', import.meta.url))
     const backend = await echo()
     const dir = instanceDir({
       adminJson: { connectors: [{ port: 0, host: '127.0.0.1' }] },

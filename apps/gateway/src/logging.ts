@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs'
+import { createWriteStream, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import pino from 'pino'
 import type { Logger } from '@postern/core'
+import { closeStream, RouteLogs } from './route-logs.js'
 
 /** Paths never written to a log: credentials in headers and secret-bearing config. */
 export const REDACT = [
@@ -19,56 +20,53 @@ export const REDACT = [
   '*.clientSecret',
 ]
 
-/**
- * Lines logged for a route (they carry a `route` field: capture, timer, route errors) also go to
- * `logs/route-<name>.log`, as IG keeps one log per route.
- */
-class RouteLogs {
-  readonly #dir: string
-  readonly #files = new Map<string, ReturnType<typeof pino.destination>>()
-  constructor(dir: string) {
-    this.#dir = dir
-  }
-  write(line: string): void {
-    const at = line.indexOf('"route":"')
-    if (at < 0) return
-    const end = line.indexOf('"', at + 9)
-    const route = line.slice(at + 9, end).replace(/[^A-Za-z0-9._-]/g, '_')
-    let file = this.#files.get(route)
-    if (!file) {
-      file = pino.destination({
-        dest: join(this.#dir, `route-${route}.log`),
-        sync: false,
-        mkdir: true,
-      })
-      this.#files.set(route, file)
-    }
-    file.write(line)
-  }
-  flushSync(): void {
-    for (const file of this.#files.values()) file.flushSync()
-  }
-}
+/** The gateway's logger; `close()` writes what is buffered and closes the log files. */
+export type GatewayLogger = Logger & { close(): Promise<void> }
 
-/** The gateway's logger: JSON lines to stdout, `logs/route-system.log` and per-route logs. */
+/**
+ * The gateway's logger: JSON lines to stdout, `logs/route-system.log` and per-route logs. A log
+ * file that cannot be written never stops the gateway: it is reported once and left out.
+ */
 export function createLogger(
   instanceDir: string,
   level = process.env.POSTERN_LOG_LEVEL ?? 'info',
-): Logger & { flush(): void } {
+): GatewayLogger {
   const logs = join(instanceDir, 'logs')
   mkdirSync(logs, { recursive: true })
-  const routeLogs = new RouteLogs(logs)
+  const stdout = pino.destination({ dest: 1, sync: false })
+  const system = createWriteStream(join(logs, 'route-system.log'), { flags: 'a' })
+  let systemFailed = false
+  system.on('error', (err) => {
+    if (systemFailed) return
+    systemFailed = true
+    process.stderr.write(`postern: logs/route-system.log not written: ${err.message}\n`)
+  })
+  const routeLogs = new RouteLogs(logs, (err, file) =>
+    logger.warn(
+      { err, file: `logs/${file}` },
+      'route log not written: its lines stay in the system log',
+    ),
+  )
+  const lines = level as pino.Level
   const streams = pino.multistream([
-    { level: level as pino.Level, stream: pino.destination({ dest: 1, sync: false }) },
+    { level: lines, stream: stdout },
     {
-      level: level as pino.Level,
-      stream: pino.destination({ dest: join(logs, 'route-system.log'), sync: false, mkdir: true }),
+      level: lines,
+      stream: { write: (line: string) => void (systemFailed || system.write(line)) },
     },
-    { level: level as pino.Level, stream: routeLogs },
+    { level: lines, stream: routeLogs },
   ])
   const logger = pino(
     { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } },
     streams,
   )
-  return logger as unknown as Logger & { flush(): void }
+  const close = async () => {
+    await Promise.all([closeStream(system), routeLogs.close()])
+    try {
+      stdout.flushSync()
+    } catch {
+      // stdout is gone (a closed pipe): there is nowhere left to say so
+    }
+  }
+  return Object.assign(logger as unknown as Logger, { close })
 }

@@ -20,8 +20,11 @@ export function parseArgs(
     else if (!word.startsWith('-')) instanceDir = word
   }
   instanceDir ??=
-    systemProperties['ig.instance.dir'] ??
-    env.IG_INSTANCE_DIR ??
-    join(env.HOME ?? homedir(), '.openig')
+    systemProperties['ig.instance.dir'] ?? env.IG_INSTANCE_DIR ?? defaultInstanceDir(env)
   return { instanceDir: resolve(instanceDir), systemProperties }
+}
+
+/** `$HOME/.openig`, the instance directory when none is given. */
+export function defaultInstanceDir(env: Record<string, string | undefined>): string {
+  return resolve(join(env.HOME ?? homedir(), '.openig'))
 }

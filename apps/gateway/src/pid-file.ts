@@ -1,10 +1,6 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-
-export class PidFileError extends Error {
-  override name = 'PidFileError'
-  readonly code = 'ERR_POSTERN_PID_FILE'
-}
+import { ExitStatus, Refusal } from './exit.js'
 
 /**
  * Writes `<instanceDir>/openig.pid`. With mode `fail` (the default) an existing PID file stops the
@@ -13,15 +9,17 @@ export class PidFileError extends Error {
 export function writePidFile(instanceDir: string, mode: string): () => void {
   const file = join(instanceDir, 'openig.pid')
   if (mode !== 'fail' && mode !== 'override')
-    throw new PidFileError(`pidFileMode must be fail or override, not ${mode}`)
-  if (existsSync(file)) {
-    if (mode === 'fail') {
-      throw new PidFileError(
-        `PID file ${file} exists: another gateway may be running on this instance; remove it or set pidFileMode to override`,
-      )
-    }
-    rmSync(file)
+    throw new Refusal(ExitStatus.config, `pidFileMode must be fail or override, not ${mode}`)
+  try {
+    // `wx`: created only if absent, in one step, so two gateways starting together cannot both win
+    writeFileSync(file, `${process.pid}\n`, { flag: mode === 'fail' ? 'wx' : 'w' })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    throw new Refusal(
+      ExitStatus.running,
+      `PID file ${file} exists: another gateway may be running on this instance; remove it or set pidFileMode to override`,
+      { cause: err },
+    )
   }
-  writeFileSync(file, `${process.pid}\n`)
   return () => rmSync(file, { force: true })
 }

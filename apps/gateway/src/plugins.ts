@@ -7,6 +7,7 @@ import filters from '@postern/filters'
 import http from '@postern/http'
 import jwt from '@postern/jwt'
 import monitoring from '@postern/monitoring'
+import opentelemetry from '@postern/opentelemetry'
 import scripting from '@postern/scripting'
 import secrets from '@postern/secrets'
 
@@ -17,6 +18,7 @@ export const plugins: readonly Plugin[] = [
   secrets,
   jwt,
   monitoring,
+  opentelemetry,
   admin,
   scripting,
   audit,

@@ -10,6 +10,8 @@ const plugin: Plugin = definePlugin({
   name: pkg.name,
   version: pkg.version,
   core: '^1.0.0',
+  // the plugins whose types this one uses; a gateway without them refuses to start
+  dependencies: ['@postern/http'],
   setup: (gateway) => {
     gateway.mount(
       '/api/system/objects',

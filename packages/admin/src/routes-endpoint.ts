@@ -7,6 +7,7 @@ import {
   type Logger,
   type Request,
 } from '@postern/core'
+import { pageOf, PagingError } from './paging.js'
 import { parseQueryFilter, pointerGet, QueryFilterError } from './query-filter.js'
 
 /** What the endpoint needs of a Router (structural: @postern/http's Router has it). */
@@ -90,6 +91,13 @@ function descriptor(request: Request, basePath: string, version: string) {
             { name: '_queryFilter', in: 'query', required: true, type: 'string' },
             { name: '_pageSize', in: 'query', type: 'integer' },
             { name: '_pagedResultsOffset', in: 'query', type: 'integer' },
+            { name: '_pagedResultsCookie', in: 'query', type: 'string' },
+            {
+              name: '_totalPagedResultsPolicy',
+              in: 'query',
+              type: 'string',
+              enum: ['NONE', 'ESTIMATE', 'EXACT'],
+            },
             ...common,
           ],
           responses: { 200: { description: 'The routes' }, 400: { description: 'Bad filter' } },
@@ -281,23 +289,13 @@ export class RoutesEndpoint implements Handler {
       throw err
     }
     const all = router.routes().map(resourceOf).filter(filter)
-    const pageSize = Number(params.get('_pageSize') ?? 0)
-    const offset = Number(
-      params.get('_pagedResultsCookie') ?? params.get('_pagedResultsOffset') ?? 0,
-    )
-    if (!Number.isInteger(pageSize) || pageSize < 0 || !Number.isInteger(offset) || offset < 0)
-      return error(400, '_pageSize and _pagedResultsOffset must be non-negative integers')
-    const page = pageSize > 0 ? all.slice(offset, offset + pageSize) : all
-    const next = pageSize > 0 && offset + pageSize < all.length ? String(offset + pageSize) : null
-    const policy = (params.get('_totalPagedResultsPolicy') ?? 'NONE').toUpperCase()
-    const exact = pageSize > 0 && policy !== 'NONE'
-    return json(200, {
-      result: page.map((r) => pick(r, fields)),
-      resultCount: page.length,
-      pagedResultsCookie: next,
-      totalPagedResultsPolicy: exact ? 'EXACT' : 'NONE',
-      totalPagedResults: exact ? all.length : -1,
-      remainingPagedResults: -1,
-    })
+    let page
+    try {
+      page = pageOf(all, params)
+    } catch (err) {
+      if (err instanceof PagingError) return error(400, err.message)
+      throw err
+    }
+    return json(200, { ...page, result: page.result.map((r) => pick(r, fields)) })
   }
 }

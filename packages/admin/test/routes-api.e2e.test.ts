@@ -141,6 +141,74 @@ describe('the routes REST API', () => {
     ).toBe(404)
   })
 
+  test('query pages carry result, resultCount and every paging field of Common REST', async () => {
+    const route = (n: number) => ({
+      name: `r${n}`,
+      condition: `\${request.uri.path == '/r${n}'}`,
+      handler: { type: 'StaticResponseHandler', config: { status: 200 } },
+    })
+    const gw = await startGateway({
+      plugins,
+      routes: Object.fromEntries([1, 2, 3, 4, 5].map((n) => [`r${n}.json`, route(n)])),
+    })
+    const query = async (params: string) => {
+      const res = await fetch(gw.url(`${api}?_queryFilter=true&_fields=name&${params}`))
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+    }
+    const names = (...n: number[]) => n.map((i) => ({ _id: `r${i}`, name: `r${i}` }))
+    expect(await query('_pageSize=2&_totalPagedResultsPolicy=EXACT')).toEqual({
+      status: 200,
+      body: {
+        result: names(1, 2),
+        resultCount: 2,
+        pagedResultsCookie: '2',
+        totalPagedResultsPolicy: 'EXACT',
+        totalPagedResults: 5,
+        remainingPagedResults: 3,
+      },
+    })
+    expect(
+      await query('_pageSize=2&_pagedResultsCookie=4&_totalPagedResultsPolicy=ESTIMATE'),
+    ).toEqual({
+      status: 200,
+      body: {
+        result: names(5),
+        resultCount: 1,
+        pagedResultsCookie: null,
+        totalPagedResultsPolicy: 'EXACT',
+        totalPagedResults: 5,
+        remainingPagedResults: 0,
+      },
+    })
+    expect(await query('_pageSize=3&_pagedResultsOffset=1')).toEqual({
+      status: 200,
+      body: {
+        result: names(2, 3, 4),
+        resultCount: 3,
+        pagedResultsCookie: '4',
+        totalPagedResultsPolicy: 'NONE',
+        totalPagedResults: -1,
+        remainingPagedResults: -1,
+      },
+    })
+    expect(await query('_pageSize=2&_totalPagedResultsPolicy=SOME')).toEqual({
+      status: 400,
+      body: {
+        code: 400,
+        reason: 'Bad Request',
+        message: '_totalPagedResultsPolicy must be NONE, ESTIMATE or EXACT',
+      },
+    })
+    expect(await query('_pageSize=2&_pagedResultsCookie=2&_pagedResultsOffset=2')).toEqual({
+      status: 400,
+      body: {
+        code: 400,
+        reason: 'Bad Request',
+        message: '_pagedResultsCookie and _pagedResultsOffset are mutually exclusive',
+      },
+    })
+  })
+
   test('?_api returns an OpenAPI descriptor', async () => {
     const gw = await startGateway({ plugins })
     const descriptor = (await (await fetch(gw.url(`${api}?_api`))).json()) as { paths: object }

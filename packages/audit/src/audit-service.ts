@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Ajv04Module from 'ajv-draft-04'
 import {
+  referenceKind,
   ClientContext,
   heaplet,
   Raw,
@@ -37,6 +38,9 @@ export function isAuditEventHandler(value: unknown): value is AuditEventHandler 
     typeof v?.publish === 'function' && v.topics instanceof Set && typeof v.flush === 'function'
   )
 }
+
+/** A reference to an audit event handler (JsonAuditEventHandler, SyslogAuditEventHandler, ...). */
+export const AuditEventHandlerKind = referenceKind('audit event handler', isAuditEventHandler)
 
 /** Request headers an access event carries by default (IG's safelist, lower case). */
 const SAFE_HEADERS = new Set([
@@ -282,9 +286,12 @@ export const auditService = heaplet({
             ? raw.class.split('.').at(-1)!
             : undefined
       if (!type) throw env.configError(pointer, 'needs "class" or "type"')
-      const handler = await env.resolve<unknown>({ type, config: raw.config ?? {} }, pointer)
-      if (!isAuditEventHandler(handler))
-        throw env.configError(pointer, `${type} is not an audit event handler`)
+      // the declaration's pointer in the file, so its config errors point at the handler's config
+      const handler = await env.resolve(
+        { type, config: raw.config ?? {} },
+        `${env.pointer}/config${pointer}`,
+        AuditEventHandlerKind,
+      )
       handlers.push(handler)
     }
     const dir =

@@ -11,5 +11,10 @@ const plugin: Plugin = definePlugin({
 })
 export default plugin
 
-export { auditService, DefaultAuditService, isAuditEventHandler } from './audit-service.js'
+export {
+  AuditEventHandlerKind,
+  auditService,
+  DefaultAuditService,
+  isAuditEventHandler,
+} from './audit-service.js'
 export type { AuditEventHandler } from './audit-service.js'

@@ -18,6 +18,7 @@ export const CHANNEL_ROUTE_REQUEST_FINISH = 'postern:route:request:finish'
 export const CHANNEL_ROUTER_ROUTES = 'postern:router:routes'
 export const CHANNEL_CLIENT_REQUEST_START = 'postern:client:request:start'
 export const CHANNEL_CLIENT_REQUEST_FINISH = 'postern:client:request:finish'
+export const CHANNEL_TIMER = 'postern:timer'
 
 export interface ServerRequestMessage {
   gateway: string
@@ -91,6 +92,24 @@ export interface ClientRequestMessage {
   responseBytes?: number
 }
 
+/** A call of an object decorated with `"timer": true`, when it ends. */
+export interface TimerMessage {
+  gateway?: string
+  /** Heap name of the TimerDecorator (`timer`). */
+  decorator: string
+  /** Name of the decorated object (for a route's handler, the route's name). */
+  object: string
+  /** The heap the decorated object is in: `gateway` (config.json), `admin`, or the route's id. */
+  heap: string
+  kind: 'handler' | 'filter'
+  /** Time in the handler, or in the filter and everything after it. */
+  elapsedMs: number
+  /** Filters: time in the filter itself (elapsed less downstream). */
+  internalMs?: number
+  /** Filters: time in the filters and handler after it. */
+  downstreamMs?: number
+}
+
 export const channels = {
   serverRequestStart: channel(CHANNEL_SERVER_REQUEST_START) as Channel,
   serverRequestFinish: channel(CHANNEL_SERVER_REQUEST_FINISH) as Channel,
@@ -100,4 +119,5 @@ export const channels = {
   routerRoutes: channel(CHANNEL_ROUTER_ROUTES) as Channel,
   clientRequestStart: channel(CHANNEL_CLIENT_REQUEST_START) as Channel,
   clientRequestFinish: channel(CHANNEL_CLIENT_REQUEST_FINISH) as Channel,
+  timer: channel(CHANNEL_TIMER) as Channel,
 }

@@ -24,19 +24,57 @@ export class ConfigError extends PosternError {
   readonly pointer: string
   readonly reason: string
   readonly object: ConfigObject | undefined
+  /** For a file that is not valid JSON: where the syntax error is, 1-based. */
+  readonly line: number | undefined
+  readonly column: number | undefined
   constructor(
     source: string,
     pointer: string,
     reason: string,
     object?: ConfigObject,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { line?: number; column?: number },
   ) {
     const where = object ? ` ${object.type} "${object.name}":` : ''
-    super(`${source}#${pointer}:${where} ${reason}`, options)
+    const at = options?.column !== undefined ? ` (line ${options.line ?? 1}, column ${options.column})` : ''
+    super(`${source}#${pointer}:${where} ${reason}${at}`, options)
     this.source = source
     this.pointer = pointer
     this.reason = reason
     this.object = object
+    this.line = options?.line
+    this.column = options?.column
+  }
+
+  /**
+   * Parses a configuration file's text; invalid JSON is a ConfigError naming the file, with the
+   * line and column of the syntax error.
+   */
+  static parseJson(text: string, source: string): unknown {
+    try {
+      return JSON.parse(text)
+    } catch (err) {
+      const message = (err as Error).message
+      // V8: "... at position 42" (Node 20), "... (line 3 column 5)" (Node 22 and later)
+      const lc = /line (\d+) column (\d+)/.exec(message)
+      const position = /at position (\d+)/.exec(message)
+      let line: number | undefined
+      let column: number | undefined
+      if (lc) {
+        line = Number(lc[1])
+        column = Number(lc[2])
+      } else if (position) {
+        const before = text.slice(0, Number(position[1]))
+        line = before.split('\n').length
+        column = before.length - before.lastIndexOf('\n')
+      } else if (/end of JSON input/.test(message)) {
+        line = text.split('\n').length
+        column = text.length - text.lastIndexOf('\n')
+      }
+      throw new ConfigError(source, '', `not valid JSON: ${message}`, undefined, {
+        cause: err,
+        ...(column !== undefined ? { line, column } : {}),
+      })
+    }
   }
 }
 
@@ -72,5 +110,62 @@ export class RequestError extends PosternError {
   constructor(status: number, message: string, options?: ErrorOptions) {
     super(message, options)
     this.status = status
+  }
+}
+
+/**
+ * An outbound call (`fetchJson`) that did not give the JSON expected: the upstream could not be
+ * reached, or the connection failed. The subclasses say what else went wrong.
+ */
+export class FetchError extends PosternError {
+  override name = 'FetchError'
+  override code = 'ERR_POSTERN_FETCH'
+  /** The URI that was called. */
+  readonly url: string
+  constructor(url: string, message: string, options?: ErrorOptions) {
+    super(`${url}: ${message}`, options)
+    this.url = url
+  }
+}
+
+/** The upstream answered with a status other than 2xx; its body was discarded. */
+export class FetchStatusError extends FetchError {
+  override name = 'FetchStatusError'
+  override code = 'ERR_POSTERN_FETCH_STATUS'
+  readonly status: number
+  constructor(url: string, status: number, options?: ErrorOptions) {
+    super(url, `status ${status}`, options)
+    this.status = status
+  }
+}
+
+/** No complete answer within the caller's deadline. */
+export class FetchTimeoutError extends FetchError {
+  override name = 'FetchTimeoutError'
+  override code = 'ERR_POSTERN_FETCH_TIMEOUT'
+  readonly timeoutMs: number
+  constructor(url: string, timeoutMs: number, options?: ErrorOptions) {
+    super(url, `no complete answer within ${timeoutMs} ms`, options)
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/** The body is larger than the caller's limit; it was not read further. */
+export class FetchTooLargeError extends FetchError {
+  override name = 'FetchTooLargeError'
+  override code = 'ERR_POSTERN_FETCH_TOO_LARGE'
+  readonly limitBytes: number
+  constructor(url: string, limitBytes: number, options?: ErrorOptions) {
+    super(url, `body over the limit of ${limitBytes} bytes`, options)
+    this.limitBytes = limitBytes
+  }
+}
+
+/** The body is not JSON. */
+export class FetchJsonError extends FetchError {
+  override name = 'FetchJsonError'
+  override code = 'ERR_POSTERN_FETCH_JSON'
+  constructor(url: string, options?: ErrorOptions) {
+    super(url, 'body is not JSON', options)
   }
 }

@@ -4,7 +4,8 @@ import type { Response } from './messages/response.js'
 
 /**
  * Produces the response to a request. The promise does not reject for anything expected: an
- * unreachable upstream is a 502 response, a refused token a 401.
+ * unreachable application is ReverseProxyHandler's 502, a refused token a 401. ClientHandler is the
+ * exception IG makes: a failed call rejects, for the route to handle (else the server's 500).
  */
 export interface Handler {
   handle(context: Context, request: Request): Promise<Response>
@@ -47,10 +48,24 @@ export function chainOf(filters: readonly Filter[], handler: Handler): Handler {
   return next
 }
 
-/** Composes filters into one filter (ChainOfFilters). */
+/**
+ * Composes filters into one filter (ChainOfFilters). The filters' `next` differs from one use of
+ * the composed filter to another, so the links in front of a `next` are composed the first time it
+ * comes and kept while it lives: inside a Chain or a route, `next` is a link composed once as well,
+ * so requests allocate nothing here. A `next` made per request (a TimerDecorator's) gets links per
+ * request, as any chain built for one call would.
+ */
 export function filterOf(filters: readonly Filter[]): Filter {
   if (filters.length === 1) return filters[0]!
+  const chains = new WeakMap<Handler, Handler>()
   return {
-    filter: (context, request, next) => chainOf(filters, next).handle(context, request),
+    filter(context, request, next) {
+      let chain = chains.get(next)
+      if (chain === undefined) {
+        chain = chainOf(filters, next)
+        chains.set(next, chain)
+      }
+      return chain.handle(context, request)
+    },
   }
 }

@@ -30,23 +30,34 @@ export {
   ExpressionSyntaxError,
   Pattern,
   PatternTemplate,
-  registerFunction,
 } from './expressions/index.js'
-export type { ElReadable, ElWritable, ExpectedType } from './expressions/index.js'
+export type {
+  ElReadable,
+  ElWritable,
+  ExpectedType,
+  FunctionTable,
+  ParseOptions,
+} from './expressions/index.js'
 export { chainOf, filterOf, handlerOf, isFilter, isHandler } from './handler.js'
 export type { Filter, Handler } from './handler.js'
-export { isDecorator, RESERVED_ATTRIBUTES } from './heap/decorator.js'
+export { isDecorator } from './heap/decorator.js'
 export type { DecorationContext, Decorator } from './heap/decorator.js'
 export { Heap } from './heap/heap.js'
 export type { HeapOptions } from './heap/heap.js'
+export { loadDocument } from './heap/load-document.js'
+export type { LoadDocumentOptions, LoadedDocument } from './heap/load-document.js'
 export { heaplet } from './heap/heaplet.js'
-export type { Heaplet, HeapletEnv } from './heap/heaplet.js'
+export type { Heaplet, HeapletEnv, HeapView } from './heap/heaplet.js'
+export { Kinds } from './heap/kinds.js'
+export { referenceKind } from './heap/reference-kind.js'
+export type { ReferenceKind } from './heap/reference-kind.js'
 export { TypeRegistry } from './heap/registry.js'
 export type { RegisteredType } from './heap/registry.js'
 export { Duration, Expr, Raw, Ref, SameSite, StringEnum } from './heap/schema.js'
 export { silentLogger } from './logger.js'
 export type { Logger } from './logger.js'
 export {
+  DEFAULT_ENTITY_LIMIT,
   Entity,
   Form,
   formatSetCookie,
@@ -63,6 +74,7 @@ export {
 export type {
   BodyStream,
   Cookie,
+  EntityOptions,
   RawHeaders,
   ReadOptions,
   RequestInit,
@@ -73,37 +85,49 @@ export type {
 } from './messages/index.js'
 export { isAuditService } from './audit.js'
 export type { AuditService } from './audit.js'
-export * from './channels.js'
+export {
+  channels,
+  CHANNEL_CLIENT_REQUEST_FINISH,
+  CHANNEL_CLIENT_REQUEST_START,
+  CHANNEL_ROUTE_REQUEST_FINISH,
+  CHANNEL_ROUTE_REQUEST_START,
+  CHANNEL_ROUTER_ROUTES,
+  CHANNEL_SERVER_CONNECTION,
+  CHANNEL_SERVER_REQUEST_FINISH,
+  CHANNEL_SERVER_REQUEST_START,
+  CHANNEL_TIMER,
+} from './channels.js'
+export type {
+  ClientRequestMessage,
+  RouteRequestMessage,
+  RouterRoutesMessage,
+  ServerConnectionMessage,
+  ServerRequestMessage,
+  TimerMessage,
+} from './channels.js'
 export type { GatewayServices } from './gateway-services.js'
-export { definePlugin, isPlugin, PLUGIN_MARK, satisfies } from './plugin.js'
+export { definePlugin, isPlugin } from './plugin.js'
 export type { ExpressionFunction, Plugin, PluginManifest } from './plugin.js'
 export { isClientTlsProvider, isServerTlsProvider } from './tls.js'
 export type { ClientTlsProvider, ServerTlsProvider } from './tls.js'
 export { Type } from '@sinclair/typebox'
 export type { Static, TSchema } from '@sinclair/typebox'
-export {
-  ConfigTransformError,
-  EnvironmentResolver,
-  flatten,
-  hasToken,
-  loadTokenFiles,
-  MapResolver,
-  PropertiesResolver,
-  resolveTokens,
-  SystemPropertiesResolver,
-  TokenFileError,
-  TokenResolutionError,
-  TokenResolverChain,
-  transformConfig,
-} from './tokens/index.js'
+export { TokenFileError, TokenResolutionError } from './tokens/index.js'
 export type { TokenResolver } from './tokens/index.js'
 export { DurationError, parseDuration, parseDurationNs } from './util/duration.js'
-export { parseJavaProperties } from './util/properties.js'
-export { compareRouteIds } from './util/route-order.js'
-export { ensureTrailingSlash, slug } from './util/slug.js'
-export { ExpressionInstant, compilePattern } from './expressions/index.js'
-export { CircuitBreaker } from './util/circuit-breaker.js'
-export { nodeEncoding } from './util/charset.js'
+export {
+  FetchError,
+  FetchJsonError,
+  FetchStatusError,
+  FetchTimeoutError,
+  FetchTooLargeError,
+} from './errors.js'
+export { FETCH_JSON_LIMIT_BYTES, FETCH_JSON_TIMEOUT_MS, fetchJson } from './util/fetch-json.js'
+export type { FetchJsonOptions } from './util/fetch-json.js'
+export { singleFlight } from './util/single-flight.js'
+export type { SingleFlightOptions } from './util/single-flight.js'
+export { TtlCache } from './util/ttl-cache.js'
+export type { Cache, EvictionReason, TtlCacheOptions } from './util/ttl-cache.js'
 export {
   CryptoKeySecret,
   GenericSecret,
@@ -116,6 +140,7 @@ export {
   SecretError,
   SecretId,
   SecretsProviderChain,
+  SecretsProviderKind,
   SecretsProviderRef,
   secretsProviderOf,
 } from './secrets.js'

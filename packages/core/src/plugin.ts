@@ -1,13 +1,13 @@
 import type { TSchema } from '@sinclair/typebox'
-import { PluginError } from './errors.js'
+import semver from 'semver'
+import type { ExpressionFunction } from './expressions/functions/index.js'
 import type { GatewayServices } from './gateway-services.js'
 import type { Heaplet } from './heap/heaplet.js'
 
 /** The mark `definePlugin` sets; the loader recognizes plugins by it, not by `instanceof`. */
 export const PLUGIN_MARK: unique symbol = Symbol.for('postern.plugin') as never
 
-/** A function plugins add to the expression language. */
-export type ExpressionFunction = (...args: unknown[]) => unknown
+export type { ExpressionFunction }
 
 export interface PluginManifest {
   /** The npm package name. */
@@ -17,8 +17,13 @@ export interface PluginManifest {
   core: string
   /** IG type names (and aliases) to heaplets. */
   types?: Record<string, Heaplet<TSchema, unknown>>
-  /** Expression functions, by name. */
+  /** Expression functions, by name, available to the expressions of a gateway using the plugin. */
   functions?: Record<string, ExpressionFunction>
+  /**
+   * Names of the plugins this one needs in the same gateway (`['@postern/audit']`): a gateway
+   * without them refuses to start with a PluginError naming the missing one.
+   */
+  dependencies?: readonly string[]
   /**
    * Runs when a gateway using the plugin starts, after its heaps are built and before it listens:
    * mount admin endpoints, subscribe to diagnostics channels, register onStop work.
@@ -40,85 +45,55 @@ export function definePlugin(manifest: PluginManifest): Plugin {
   if (typeof manifest !== 'object' || manifest === null) {
     throw new TypeError('definePlugin expects a manifest object')
   }
-  const { name, version, core, types = {}, functions = {}, setup } = manifest
+  const { name, version, core, types = {}, functions = {}, dependencies = [], setup } = manifest
   if (typeof name !== 'string' || name === '') throw new TypeError('plugin name must be a string')
-  if (typeof version !== 'string') throw new PluginError(name, 'version must be a string')
-  if (typeof core !== 'string') throw new PluginError(name, 'core must be a semver range string')
+  const fail = (message: string): never => {
+    throw new TypeError(`plugin ${name}: ${message}`)
+  }
+  if (typeof version !== 'string' || version === '') fail('version must be a string')
+  if (typeof core !== 'string' || semver.validRange(core) === null)
+    fail('core must be a semver range')
+  if (typeof types !== 'object' || types === null) fail('types must be an object')
   for (const [type, heaplet] of Object.entries(types)) {
     if (typeof heaplet?.create !== 'function' || typeof heaplet.schema !== 'object') {
-      throw new PluginError(name, `type ${type} must be a heaplet ({ schema, create })`)
+      fail(`type ${type} must be a heaplet ({ schema, create })`)
     }
   }
+  if (typeof functions !== 'object' || functions === null) fail('functions must be an object')
   for (const [fn, impl] of Object.entries(functions)) {
-    if (typeof impl !== 'function') throw new PluginError(name, `function ${fn} must be a function`)
+    if (typeof impl !== 'function') fail(`function ${fn} must be a function`)
   }
-  if (setup !== undefined && typeof setup !== 'function')
-    throw new PluginError(name, 'setup must be a function')
-  return Object.freeze({
+  if (!Array.isArray(dependencies) || dependencies.some((d) => typeof d !== 'string' || d === ''))
+    fail('dependencies must be an array of plugin names')
+  if (setup !== undefined && typeof setup !== 'function') fail('setup must be a function')
+  return deepFreeze({
     name,
     version,
     core,
-    types,
-    functions,
+    types: { ...types },
+    functions: { ...functions },
+    dependencies: [...dependencies],
     ...(setup ? { setup } : {}),
     [PLUGIN_MARK]: true as const,
   })
+}
+
+// Freezes the manifest and what it holds (heaplets and their schemas), not the functions' internals.
+function deepFreeze<T>(value: T, seen = new Set<unknown>()): T {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return value
+  seen.add(value)
+  for (const key of Reflect.ownKeys(value)) {
+    const child = (value as Record<PropertyKey, unknown>)[key]
+    if (typeof child === 'object' && child !== null) deepFreeze(child, seen)
+  }
+  return Object.freeze(value)
 }
 
 export function isPlugin(value: unknown): value is Plugin {
   return typeof value === 'object' && value !== null && (value as Plugin)[PLUGIN_MARK] === true
 }
 
-/** Whether `version` satisfies a caret, tilde, exact, `>=`, `x` or `*` range (`||` alternatives). */
+/** Whether `version` satisfies a semver range (prereleases only where the range names one). */
 export function satisfies(version: string, range: string): boolean {
-  const v = parseVersion(version)
-  if (!v) return false
-  return range.split('||').some((alt) =>
-    alt
-      .trim()
-      .split(/\s+/)
-      .every((part) => satisfiesOne(v, part)),
-  )
-}
-
-function parseVersion(text: string): [number, number, number] | null {
-  const m = /^v?(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?/.exec(text.trim())
-  if (!m) return null
-  const n = (s: string | undefined): number =>
-    s === undefined || s === 'x' || s === '*' ? -1 : Number(s)
-  return [Number(m[1]), n(m[2]), n(m[3])]
-}
-
-function compare(a: readonly number[], b: readonly number[]): number {
-  for (let i = 0; i < 3; i++) if (a[i]! !== b[i]!) return a[i]! - b[i]!
-  return 0
-}
-
-function satisfiesOne(v: [number, number, number], part: string): boolean {
-  if (part === '' || part === '*' || part === 'x') return true
-  const m = /^(\^|~|>=|<=|>|<|=)?(.*)$/.exec(part)!
-  const op = m[1] ?? ''
-  const r = parseVersion(m[2]!)
-  if (!r) return false
-  const [maj, min, pat] = r
-  const lo: [number, number, number] = [maj, Math.max(min, 0), Math.max(pat, 0)]
-  switch (op) {
-    case '^':
-      if (compare(v, lo) < 0) return false
-      if (maj > 0) return v[0] === maj
-      if (min > 0 || min === -1) return v[0] === 0 && (min === -1 || v[1] === min)
-      return v[0] === 0 && v[1] === 0 && (pat === -1 || v[2] === pat)
-    case '~':
-      return compare(v, lo) >= 0 && v[0] === maj && (min === -1 || v[1] === min)
-    case '>=':
-      return compare(v, lo) >= 0
-    case '>':
-      return compare(v, lo) > 0
-    case '<=':
-      return compare(v, lo) <= 0
-    case '<':
-      return compare(v, lo) < 0
-    default:
-      return v[0] === maj && (min === -1 || v[1] === min) && (pat === -1 || v[2] === pat)
-  }
+  return semver.satisfies(version, range)
 }

@@ -9,6 +9,7 @@ import {
   type TUnsafe,
 } from '@sinclair/typebox'
 import { PosternError } from './errors.js'
+import { referenceKind, type ReferenceKind } from './heap/reference-kind.js'
 import { Ref } from './heap/schema.js'
 
 /**
@@ -239,12 +240,18 @@ export function SecretsProviderRef(
 ): TUnion<[TUnsafe<SecretsProvider>, TArray<TUnsafe<SecretsProvider>>]> {
   return Type.Union(
     [
-      Ref<SecretsProvider>('SecretsProvider'),
-      Type.Array(Ref<SecretsProvider>('SecretsProvider'), { minItems: 1 }),
+      Ref(SecretsProviderKind),
+      Type.Array(Ref(SecretsProviderKind), { minItems: 1 }),
     ],
     options,
   )
 }
+
+/** A reference to a SecretsProvider or a secret store (every store is a provider). */
+export const SecretsProviderKind: ReferenceKind<SecretsProvider> = referenceKind(
+  'SecretsProvider',
+  isSecretsProvider,
+)
 
 /** Asks each provider in order: IG's SecretsProvider over several stores. */
 export class SecretsProviderChain implements SecretsProvider {

@@ -1,6 +1,8 @@
 // Test-only heap types, after the domain types of OpenIG's heap tests (Book, PrefixBookDecorator...).
 import {
   definePlugin,
+  Kinds,
+  referenceKind,
   Duration,
   Expr,
   heaplet,
@@ -59,15 +61,19 @@ const testPlugin = definePlugin({
       create: ({ message }) => new HeapObject(message),
     }),
     Reference: heaplet({
-      schema: Type.Object({ 'object-ref': Ref<HeapObject>('HeapObject') }),
+      schema: Type.Object({
+        'object-ref': Ref(
+          referenceKind('HeapObject', (v): v is HeapObject => v instanceof HeapObject),
+        ),
+      }),
       create: (config) => config['object-ref'],
     }),
     TheOne: heaplet({
-      schema: Type.Object({ 'matrix-ref': Ref<{ architect: { name: string } }>('Matrix') }),
+      schema: Type.Object({ 'matrix-ref': Ref(Kinds.Any) }),
       create: (config) => ({ matrix: config['matrix-ref'] }),
     }),
     Matrix: heaplet({
-      schema: Type.Object({ 'architect-ref': Ref<{ name: string }>('Architect') }),
+      schema: Type.Object({ 'architect-ref': Ref(Kinds.Any) }),
       create: (config) => ({ architect: config['architect-ref'] }),
     }),
     Architect: heaplet({
@@ -75,7 +81,7 @@ const testPlugin = definePlugin({
       create: (config) => ({ name: config['pretty-name'] }),
     }),
     UseListOfReferences: heaplet({
-      schema: Type.Object({ 'list-ref': Type.Array(Ref<object>('ReferencedObject')) }),
+      schema: Type.Object({ 'list-ref': Type.Array(Ref(Kinds.Any)) }),
       create: (config) => ({ list: config['list-ref'] }),
     }),
     ReferencedObject: heaplet({
@@ -111,7 +117,7 @@ const testPlugin = definePlugin({
           timeout: Duration({ default: '10 seconds' }),
           greeting: Expr(Type.String()),
           check: Type.Optional(Expr(Type.Boolean())),
-          handler: Type.Optional(Ref<Handler>('Handler')),
+          handler: Type.Optional(Ref(Kinds.Handler)),
           url: Type.Optional(Type.String()),
         },
         { additionalProperties: false },

@@ -4,6 +4,7 @@ import {
   ConfigError,
   ConfigErrors,
   Heap,
+  Kinds,
   RootContext,
   staticBindings,
   Duration,
@@ -485,7 +486,7 @@ describe('decorators', () => {
     const handler = await heap.resolve<Handler>(
       { ...handlerDecl, type: 'Hello', config: { text: 'Hello World' } },
       '/handler',
-      'Handler',
+      Kinds.Handler,
     )
     const decorated = (await heap.decorate(
       handler,

@@ -2,8 +2,8 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { ConfigError, TokenFileError, TokenResolutionError } from '../src/index.js'
 import {
-  ConfigTransformError,
   EnvironmentResolver,
   loadTokenFiles,
   MapResolver,
@@ -11,11 +11,9 @@ import {
   PropertiesResolver,
   resolveTokens,
   SystemPropertiesResolver,
-  TokenFileError,
-  TokenResolutionError,
   TokenResolverChain,
   transformConfig,
-} from '../src/index.js'
+} from '../src/internal.js'
 
 const values = new MapResolver({
   'listen.port': '8080',
@@ -203,13 +201,15 @@ describe('transformations', () => {
     [{ a: { $int: { $list: 'a,b' } } }, '/a/$int'],
     [{ a: { '$base64:decode': 'eA==', $charset: 'EBCDIC' } }, '/a/$charset'],
   ] as const)('an error names the JSON pointer: %j', ([input, pointer]) => {
-    let error: ConfigTransformError | undefined
+    let error: ConfigError | undefined
     try {
-      transformConfig(input, values)
+      transformConfig(input, values, '', 'config/routes/r.json')
     } catch (err) {
-      error = err as ConfigTransformError
+      error = err as ConfigError
     }
-    expect(error).toBeInstanceOf(ConfigTransformError)
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(error?.code).toBe('ERR_POSTERN_CONFIG')
+    expect(error?.source).toBe('config/routes/r.json')
     expect(error?.pointer).toBe(pointer)
   })
 })

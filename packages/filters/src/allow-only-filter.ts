@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net'
 import {
+  Kinds,
   ClientContext,
   Expr,
   heaplet,
@@ -112,7 +113,7 @@ export const allowOnlyFilter = heaplet({
     {
       rules: Type.Array(Rule, { minItems: 1 }),
       failureHandler: Type.Optional(
-        Ref<Handler>('Handler', { description: 'Default: 401 with an empty body.' }),
+        Ref(Kinds.Handler, { description: 'Default: 401 with an empty body.' }),
       ),
     },
     { additionalProperties: false },
@@ -132,7 +133,7 @@ export const allowOnlyFilter = heaplet({
     }
     const rules: CompiledRule[] = config.rules.map((rule, r) => ({
       name: rule.name ?? `rule ${r}`,
-      ...(rule.when ? { when: rule.when as Expression<boolean> } : {}),
+      ...(rule.when ? { when: rule.when } : {}),
       from: rule.from.map((from, f) => {
         const compiled: CompiledFrom = {}
         if (from.ip) {
@@ -148,7 +149,7 @@ export const allowOnlyFilter = heaplet({
             if (bits === undefined) list.addAddress(address, family === 6 ? 'ipv6' : 'ipv4')
             else list.addSubnet(address, Number(bits), family === 6 ? 'ipv6' : 'ipv4')
           })
-          compiled.ips = { list, resolver: from.ip.resolver as Expression<string> | undefined }
+          compiled.ips = { list, resolver: from.ip.resolver }
         }
         if (from.certificate)
           compiled.subjects = from.certificate.subjectDNs.map((p, i) =>
@@ -169,7 +170,7 @@ export const allowOnlyFilter = heaplet({
             return [Number(m[1]), Number(m[2] ?? m[1])] as [number, number]
           })
         }
-        if (d.when) compiled.when = d.when as Expression<boolean>
+        if (d.when) compiled.when = d.when
         return compiled
       }),
     }))

@@ -68,9 +68,9 @@ export class AssignmentFilter implements Filter {
 
   async #assign(assignments: readonly Assignment[], scope: Bindings): Promise<void> {
     for (const { condition, target, value } of assignments) {
-      if (condition && (await (condition as Expression<boolean>).evaluate(scope)) !== true) continue
-      const v = value ? await (value as Expression<unknown>).evaluate(scope) : null
-      ;(target as Expression<string>).assign(scope, v)
+      if (condition && (await condition.evaluate(scope)) !== true) continue
+      const v = value ? await value.evaluate(scope) : null
+      target.assign(scope, v)
     }
   }
 }
@@ -84,7 +84,7 @@ export const assignmentFilter = heaplet({
       ['onResponse', config.onResponse],
     ] as const) {
       bindings.forEach((b, i) => {
-        if (!(b.target as Expression<string>).isLValue) {
+        if (!b.target.isLValue) {
           throw env.configError(
             `/${list}/${i}/target`,
             `not an l-value expression: ${b.target.toString()}`,

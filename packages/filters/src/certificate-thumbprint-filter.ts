@@ -1,5 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto'
 import {
+  Kinds,
   Context,
   Expr,
   heaplet,
@@ -36,13 +37,13 @@ export const certificateThumbprintFilter = heaplet({
   schema: Type.Object(
     {
       certificate: Expr(Type.Unknown(), { description: 'An expression yielding a certificate.' }),
-      failureHandler: Type.Optional(Ref<Handler>('Handler', { description: 'Handles failures.' })),
+      failureHandler: Type.Optional(Ref(Kinds.Handler, { description: 'Handles failures.' })),
     },
     { additionalProperties: false },
   ),
   description: 'Computes the SHA-256 thumbprint of the client certificate.',
   create: (config, env): Filter => {
-    const certificate = config.certificate as Expression<unknown>
+    const certificate = config.certificate
     return {
       async filter(context, request, next) {
         let value: unknown

@@ -1,5 +1,5 @@
 import {
-  CircuitBreaker,
+  Kinds,
   Duration,
   heaplet,
   Raw,
@@ -11,6 +11,7 @@ import {
   type Handler,
   type Request,
 } from '@postern/core'
+import { CircuitBreaker } from '@postern/core/internal'
 
 /**
  * CircuitBreakerFilter: counts failures downstream (a handler that throws, or a 5xx response that
@@ -28,7 +29,7 @@ export const circuitBreakerFilter = heaplet({
         { size: Type.Integer({ description: 'Size of the window; more than maxFailures.' }) },
         { additionalProperties: false },
       ),
-      openHandler: Type.Optional(Ref<Handler>('Handler')),
+      openHandler: Type.Optional(Ref(Kinds.Handler)),
       executor: Type.Optional(Raw({ description: 'Not used: Node schedules on its event loop.' })),
     },
     { additionalProperties: false },
@@ -41,6 +42,7 @@ export const circuitBreakerFilter = heaplet({
         config.maxFailures,
         config.slidingCounter.size,
         config.openDuration,
+        env.now,
       )
     } catch (err) {
       throw env.configError('', (err as Error).message.replace('circuitBreaker.', ''))

@@ -1,4 +1,5 @@
 import {
+  Kinds,
   Expr,
   heaplet,
   Ref,
@@ -13,8 +14,8 @@ import {
   type Request,
 } from '@postern/core'
 
-async function holds(condition: unknown, scope: Bindings): Promise<boolean> {
-  return (await (condition as Expression<boolean>).evaluate(scope)) === true
+async function holds(condition: Expression<boolean>, scope: Bindings): Promise<boolean> {
+  return (await condition.evaluate(scope)) === true
 }
 
 /** ConditionEnforcementFilter: continues only when the condition holds; otherwise failureHandler or 403. */
@@ -23,7 +24,7 @@ export const conditionEnforcementFilter = heaplet({
     {
       condition: Expr(Type.Boolean(), { description: 'The request continues when this is true.' }),
       failureHandler: Type.Optional(
-        Ref<Handler>('Handler', {
+        Ref(Kinds.Handler, {
           description: 'Handles the request when the condition is false; default 403.',
         }),
       ),
@@ -47,7 +48,7 @@ export const conditionalFilter = heaplet({
       condition: Expr(Type.Boolean(), {
         description: 'Use the delegate when true; skip it otherwise.',
       }),
-      delegate: Ref<Filter>('Filter', {
+      delegate: Ref(Kinds.Filter, {
         description: 'The filter applied when the condition holds.',
       }),
     },
@@ -66,7 +67,7 @@ export const conditionalFilter = heaplet({
 const Case = Type.Object(
   {
     condition: Type.Optional(Expr(Type.Boolean(), { description: 'Default ${true}.' })),
-    handler: Ref<Handler>('Handler'),
+    handler: Ref(Kinds.Handler),
   },
   { additionalProperties: false },
 )

@@ -1,4 +1,5 @@
 import {
+  Kinds,
   Duration,
   heaplet,
   MutableUri,
@@ -36,7 +37,7 @@ const CorsFilterConfig = Type.Object(
       description: 'Tried in order; the first whose origins match applies.',
     }),
     failureHandler: Type.Optional(
-      Ref<Handler>('Handler', {
+      Ref(Kinds.Handler, {
         description: 'For a preflight from an origin no policy accepts; default 403.',
       }),
     ),

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import {
+  Kinds,
   heaplet,
   parseSetCookie,
   Ref,
@@ -44,9 +45,7 @@ export const csrfFilter = heaplet({
         default: true,
         description: 'Do not check GET, HEAD and OPTIONS.',
       }),
-      failureHandler: Type.Optional(
-        Ref<Handler>('Handler', { description: 'Default: 403 Forbidden.' }),
-      ),
+      failureHandler: Type.Optional(Ref(Kinds.Handler, { description: 'Default: 403 Forbidden.' })),
     },
     { additionalProperties: false },
   ),

@@ -1,5 +1,4 @@
 import {
-  nodeEncoding,
   Expr,
   heaplet,
   Pattern,
@@ -14,6 +13,7 @@ import {
   type Request,
   type Response,
 } from '@postern/core'
+import { nodeEncoding } from '@postern/core/internal'
 
 /**
  * EntityExtractFilter: finds patterns in the request or response entity and stores a map of the
@@ -41,7 +41,7 @@ export const entityExtractFilter = heaplet({
     const fail = (pointer: string, reason: string): never => {
       throw env.configError(pointer, reason)
     }
-    const target = config.target as Expression<string>
+    const target = config.target
     if (!target.isLValue) fail('/target', `not an l-value expression: ${target.toString()}`)
     let encoding: BufferEncoding | undefined
     if (config.charset !== undefined)

@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
-  nodeEncoding,
   Context,
   Expr,
   heaplet,
@@ -14,6 +13,7 @@ import {
   type Handler,
   type Request,
 } from '@postern/core'
+import { nodeEncoding } from '@postern/core/internal'
 
 /** The record a FileAttributesFilter found: `${contexts.fileAttributes.record.username}`. */
 export class FileAttributesContext extends Context {
@@ -95,7 +95,7 @@ export const fileAttributesFilter = heaplet({
   create: (config, env): Filter => {
     const encoding = nodeEncoding(config.charset)
     if (!encoding) throw env.configError('/charset', `unsupported charset ${config.charset}`)
-    const target = config.target as Expression<string> | undefined
+    const target = config.target
     if (target && !target.isLValue)
       throw env.configError('/target', `not an l-value expression: ${target.template}`)
     const path = resolve(env.instance?.instanceDirectory ?? '.', config.file)
@@ -127,7 +127,7 @@ export const fileAttributesFilter = heaplet({
           env.logger.error({ err, file: path }, 'cannot read the attributes file')
         }
         const scope = requestBindings(env.bindings, context, request)
-        const wanted = (config.value as Expression<string>).eval(scope)
+        const wanted = config.value.eval(scope)
         const record =
           (wanted === null ? undefined : records.find((r) => r[config.key] === wanted)) ?? {}
         const next2 = new FileAttributesContext(context, { ...record })

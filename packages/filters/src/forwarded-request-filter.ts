@@ -31,9 +31,9 @@ export const forwardedRequestFilter = heaplet({
     return {
       async filter(context: Context, request: Request, next: Handler) {
         const scope = requestBindings(env.bindings, context, request)
-        const s = scheme ? (scheme as Expression<string>).eval(scope) : null
-        const h = host ? (host as Expression<string>).eval(scope) : null
-        const p = port ? (port as Expression<number>).eval(scope) : null
+        const s = scheme ? scheme.eval(scope) : null
+        const h = host ? host.eval(scope) : null
+        const p = port ? port.eval(scope) : null
         if (s) request.uri.scheme = s
         if (h) request.uri.host = h
         if (p !== null && Number.isInteger(p) && p > 0 && p < 65536) request.uri.port = p

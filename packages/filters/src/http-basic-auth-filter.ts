@@ -1,4 +1,5 @@
 import {
+  Kinds,
   Expr,
   heaplet,
   Ref,
@@ -23,7 +24,7 @@ export const httpBasicAuthFilter = heaplet({
     {
       username: Expr(Type.String()),
       password: Expr(Type.String()),
-      failureHandler: Ref<Handler>('Handler', {
+      failureHandler: Ref(Kinds.Handler, {
         description: 'Handles the request when authentication fails.',
       }),
       cacheHeader: Type.Boolean({
@@ -35,8 +36,8 @@ export const httpBasicAuthFilter = heaplet({
   ),
   description: 'Retries a 401 with HTTP Basic credentials.',
   create: (config, env): Filter => {
-    const username = config.username as Expression<string>
-    const password = config.password as Expression<string>
+    const username = config.username
+    const password = config.password
     const sessionKey = `HttpBasicAuthFilter:${env.source}#${env.pointer}:header`
     return {
       async filter(context: Context, request: Request, next: Handler): Promise<Response> {

@@ -47,9 +47,7 @@ export const locationHeaderFilter = heaplet({
         return response
       const base = baseURI
         ? MutableUri.tryParse(
-            (baseURI as Expression<string>).eval(
-              requestBindings(env.bindings, context, request, response),
-            ) ?? '',
+            baseURI.eval(requestBindings(env.bindings, context, request, response)) ?? '',
           )
         : (original ?? null)
       if (base === null || base.host === null) return response

@@ -1,4 +1,5 @@
 import {
+  Kinds,
   AttributesContext,
   Expr,
   heaplet,
@@ -30,7 +31,7 @@ export const passwordReplayFilter = heaplet({
       loginPageContentMarker: Type.Optional(
         Type.String({ description: 'A pattern that matches a login page entity.' }),
       ),
-      credentials: Type.Optional(Ref<Filter>('Filter', { description: 'Injects credentials.' })),
+      credentials: Type.Optional(Ref(Kinds.Filter, { description: 'Injects credentials.' })),
       loginPageExtractions: Type.Array(
         Type.Object(
           {
@@ -72,7 +73,7 @@ export const passwordReplayFilter = heaplet({
     if (extractions.some((e) => e.name === 'isLoginPage'))
       throw env.configError('/loginPageExtractions', 'the name isLoginPage is reserved')
     const build = requestFactory(config.request, env)
-    const loginPage = config.loginPage as Expression<boolean> | undefined
+    const loginPage = config.loginPage
 
     /** Extracts values of a login page into attributes.extracted. */
     function extract(context: Context, entity: string, isLoginPage: boolean): void {

@@ -79,7 +79,10 @@ export const setCookieUpdateFilter = heaplet({
         try {
           return {
             key: key.toLowerCase() === 'value' ? 'value' : (CANONICAL[key.toLowerCase()] ?? key),
-            value: typeof value === 'string' ? Expression.parse(value) : Expression.constant(value),
+            value:
+              typeof value === 'string'
+                ? Expression.parse(value, { functions: env.functions })
+                : Expression.constant(value),
           }
         } catch (err) {
           const reason =

@@ -47,16 +47,21 @@ export function requestFactory(
   const headers = Object.entries(config.headers ?? {})
   const form = Object.entries(config.form ?? {})
   return async (scope, original) => {
-    const uri = MutableUri.tryParse((config.uri as Expression<string>).eval(scope) ?? '')
+    const uri = MutableUri.tryParse(config.uri.eval(scope) ?? '')
     if (uri === null || uri.host === null) {
       env.logger.error({ uri: config.uri.toString() }, 'uri does not evaluate to an absolute URI')
       return null
     }
-    const created = new Request({ method: config.method, uri, version: config.version })
+    const created = new Request({
+      method: config.method,
+      uri,
+      version: config.version,
+      clientSignal: () => original.clientSignal, // the same client: it may leave
+    })
     if (original.signal) created.signal = original.signal
     for (const [name, values] of headers) {
       for (const value of values) {
-        const text = (value as Expression<string>).eval(scope)
+        const text = value.eval(scope)
         if (text !== null) created.headers.append(name, text)
       }
     }
@@ -64,7 +69,7 @@ export function requestFactory(
       const fields = new Form()
       for (const [name, values] of form) {
         for (const value of values) {
-          const text = (value as Expression<string>).eval(scope)
+          const text = value.eval(scope)
           if (text !== null) fields.add(name, text)
         }
       }
@@ -75,7 +80,7 @@ export function requestFactory(
       }
     }
     if (config.entity) {
-      const text = await (config.entity as Expression<string>).evaluate(scope)
+      const text = await config.entity.evaluate(scope)
       if (text !== null) created.entity.setString(text)
     }
     return created

@@ -1,4 +1,5 @@
 import {
+  Kinds,
   heaplet,
   MutableUri,
   Ref,
@@ -36,7 +37,7 @@ export const uriPathRewriteFilter = heaplet({
     {
       mappings: Type.Record(Type.String(), Type.String(), { description: 'fromPath → toPath.' }),
       failureHandler: Type.Optional(
-        Ref<Handler>('Handler', { description: 'When a mapped URI is not valid; default 500.' }),
+        Ref(Kinds.Handler, { description: 'When a mapped URI is not valid; default 500.' }),
       ),
     },
     { additionalProperties: false },

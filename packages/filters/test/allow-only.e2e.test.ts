@@ -121,7 +121,12 @@ describe('AllowOnlyFilter', () => {
       },
     ])
     expect(gw.logs.find((l) => l.msg === 'route not loaded')?.errors).toEqual([
-      'config/routes/a.json#/handler/config/filters/0/config/rules/0/from/0/ip/list/0: AllowOnlyFilter "allow": not an IP address or CIDR range: not-an-ip',
+      {
+        source: 'config/routes/a.json',
+        pointer: '/handler/config/filters/0/config/rules/0/from/0/ip/list/0',
+        object: { name: 'allow', type: 'AllowOnlyFilter' },
+        reason: 'not an IP address or CIDR range: not-an-ip',
+      },
     ])
   })
 })

@@ -172,7 +172,12 @@ describe('CorsFilter actual requests', () => {
       { acceptedOrigins: ['https://ok.example.com', 'https://bad.example.com/path'] },
     ])
     expect(gw.logs.find((l) => l.msg === 'route not loaded')?.errors).toEqual([
-      'config/routes/cors.json#/handler/config/filters/0/config/policies/0/acceptedOrigins/1: CorsFilter "cors": not an origin (scheme://host[:port]): https://bad.example.com/path',
+      {
+        source: 'config/routes/cors.json',
+        pointer: '/handler/config/filters/0/config/policies/0/acceptedOrigins/1',
+        object: { name: 'cors', type: 'CorsFilter' },
+        reason: 'not an origin (scheme://host[:port]): https://bad.example.com/path',
+      },
     ])
   })
 })

@@ -114,9 +114,14 @@ describe('EntityExtractFilter', () => {
     expect(await (await fetch(gw.url('/r'), { method: 'POST', body: 'name=a&id=42' })).text()).toBe(
       'user-42 name=a&id=42',
     )
-    const errors = gw.logs.find((l) => l.msg === 'route not loaded')?.errors as string[]
-    expect(errors[0]).toMatch(
-      /^config\/routes\/bad\.json#\/handler\/config\/filters\/0\/config\/bindings\/0\/pattern: EntityExtractFilter "E": not a valid pattern: /,
-    )
+    const errors = gw.logs.find((l) => l.msg === 'route not loaded')?.errors
+    expect(errors).toEqual([
+      {
+        source: 'config/routes/bad.json',
+        pointer: '/handler/config/filters/0/config/bindings/0/pattern',
+        object: { name: 'E', type: 'EntityExtractFilter' },
+        reason: expect.stringMatching(/^not a valid pattern: /),
+      },
+    ])
   })
 })

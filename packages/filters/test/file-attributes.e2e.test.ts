@@ -1,7 +1,7 @@
 import { writeFileSync, utimesSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { startGateway } from '@postern/testing'
+import { startGateway, until } from '@postern/testing'
 import http from '@postern/http'
 import filters, { parseDelimited } from '../src/index.js'
 
@@ -91,8 +91,10 @@ describe('FileAttributesFilter', () => {
     const file = join(gw.dir, 'userfile.csv')
     writeFileSync(file, 'username,password,fullname\nbjensen,changed,Babs Jensen\n')
     utimesSync(file, new Date(), new Date(Date.now() + 5000))
-    await new Promise((r) => setTimeout(r, 1100))
-    expect(await ask('bjensen')).toBe('Babs Jensen|changed')
+    // the file is checked at most once a second
+    await until(async () => expect(await ask('bjensen')).toBe('Babs Jensen|changed'), {
+      message: 'the edited file to be read again',
+    })
   })
 
   test('without fields, keys are column numbers; a missing file gives an empty record and an error log', async () => {

@@ -105,7 +105,12 @@ describe('HeaderFilter', () => {
       },
     })
     expect(gw.logs.find((l) => l.msg === 'route not loaded')?.errors).toEqual([
-      'config/routes/bad.json#/handler/config/filters/0/config/messageType: HeaderFilter "F": must be one of REQUEST, RESPONSE',
+      {
+        source: 'config/routes/bad.json',
+        pointer: '/handler/config/filters/0/config/messageType',
+        object: { name: 'F', type: 'HeaderFilter' },
+        reason: 'must be one of REQUEST, RESPONSE',
+      },
     ])
   })
 })
@@ -219,7 +224,12 @@ describe('AssignmentFilter', () => {
       },
     })
     expect(gw.logs.find((l) => l.msg === 'route not loaded')?.errors).toEqual([
-      'config/routes/bad.json#/handler/config/filters/0/config/onRequest/0/target: AssignmentFilter "A": not an l-value expression: plain text',
+      {
+        source: 'config/routes/bad.json',
+        pointer: '/handler/config/filters/0/config/onRequest/0/target',
+        object: { name: 'A', type: 'AssignmentFilter' },
+        reason: 'not an l-value expression: plain text',
+      },
     ])
   })
 })

@@ -197,7 +197,12 @@ describe('ForwardedRequestFilter', () => {
     })
     expect(await res.text()).toBe('https://127.0.0.1:8443/p?q=1')
     expect(gw.logs.find((l) => l.msg === 'route not loaded')?.errors).toEqual([
-      'config/routes/bad.json#/handler/config/filters/0/config: ForwardedRequestFilter "F": at least one of scheme, host or port is required',
+      {
+        source: 'config/routes/bad.json',
+        pointer: '/handler/config/filters/0/config',
+        object: { name: 'F', type: 'ForwardedRequestFilter' },
+        reason: 'at least one of scheme, host or port is required',
+      },
     ])
   })
 })

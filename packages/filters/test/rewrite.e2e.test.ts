@@ -70,7 +70,12 @@ describe('UriPathRewriteFilter', () => {
   test('a mapping without fromPath or toPath is a config error', async () => {
     const { gw } = await rewrite({ '/fromPath': '' })
     expect(gw.logs.find((l) => l.msg === 'route not loaded')?.errors).toEqual([
-      'config/routes/r.json#/handler/config/filters/0/config/mappings/~1fromPath: UriPathRewriteFilter "R": a mapping needs a toPath',
+      {
+        source: 'config/routes/r.json',
+        pointer: '/handler/config/filters/0/config/mappings/~1fromPath',
+        object: { name: 'R', type: 'UriPathRewriteFilter' },
+        reason: 'a mapping needs a toPath',
+      },
     ])
   })
 })

@@ -123,11 +123,26 @@ describe('ThrottlingFilter', () => {
     })
     const errors = gw.logs
       .filter((l) => l.msg === 'route not loaded')
-      .flatMap((l) => l.errors as string[])
-    expect(errors.sort()).toEqual([
-      'config/routes/a.json#/handler/config/filters/0/config/rate: ThrottlingFilter "T": the duration of a throttling rate must be at least 1 ms: 3 nanoseconds',
-      'config/routes/b.json#/handler/config/filters/0/config: ThrottlingFilter "T": rate or throttlingRatePolicy is required',
-      'config/routes/c.json#/handler/config/filters/0/config/cleaningInterval: ThrottlingFilter "T": must be more than zero and at most one day',
+      .flatMap((l) => l.errors as { source: string }[])
+    expect(errors.sort((a, b) => a.source.localeCompare(b.source))).toEqual([
+      {
+        source: 'config/routes/a.json',
+        pointer: '/handler/config/filters/0/config/rate',
+        object: { name: 'T', type: 'ThrottlingFilter' },
+        reason: 'the duration of a throttling rate must be at least 1 ms: 3 nanoseconds',
+      },
+      {
+        source: 'config/routes/b.json',
+        pointer: '/handler/config/filters/0/config',
+        object: { name: 'T', type: 'ThrottlingFilter' },
+        reason: 'rate or throttlingRatePolicy is required',
+      },
+      {
+        source: 'config/routes/c.json',
+        pointer: '/handler/config/filters/0/config/cleaningInterval',
+        object: { name: 'T', type: 'ThrottlingFilter' },
+        reason: 'must be more than zero and at most one day',
+      },
     ])
   })
 })

@@ -1,7 +1,15 @@
 import { request as httpRequest } from 'node:http'
 import { describe, expect, test } from 'vitest'
-import { definePlugin, GenericSecret, heaplet, NoSuchSecretError, Type } from '@postern/core'
-import { startBackend, startConnectProxy, startGateway } from '@postern/testing'
+import {
+  definePlugin,
+  GenericSecret,
+  heaplet,
+  NoSuchSecretError,
+  Response,
+  Type,
+  type Filter,
+} from '@postern/core'
+import { manualClock, startBackend, startConnectProxy, startGateway } from '@postern/testing'
 import http from '../src/index.js'
 
 const plugins = [http]
@@ -204,7 +212,8 @@ describe('ProxyOptions', () => {
       target: `127.0.0.1:${backend.port}`,
       auth: `Basic ${btoa('proxyuser:s3cret')}`,
     })
-    expect((await fetch(gw.url('/bad'))).status).toBe(502)
+    // the proxy refuses the tunnel: ClientHandler propagates the error, the route answers 500
+    expect((await fetch(gw.url('/bad'))).status).toBe(500)
     // the password never reaches the logs
     expect(JSON.stringify(gw.logs)).not.toContain('s3cret')
   })
@@ -257,7 +266,7 @@ describe('retries and circuit breaker', () => {
     expect(bodies).toEqual(['payload', 'payload', 'payload'])
   })
 
-  test('retries a failed connection, then gives up with a 502', async () => {
+  test('retries a failed connection, then gives up and propagates the error (500)', async () => {
     const backend = await startBackend(() => {})
     const url = backend.url
     await backend.close()
@@ -270,15 +279,17 @@ describe('retries and circuit breaker', () => {
         },
       },
     })
-    expect((await fetch(gw.url('/'))).status).toBe(502)
+    expect((await fetch(gw.url('/'))).status).toBe(500)
     expect(gw.logs.find((l) => l.msg === 'all retries failed')).toMatchObject({ attempts: 3 })
   })
 
   test('the circuit opens after maxFailures in the window and the openHandler answers until openDuration passes', async () => {
+    const clock = manualClock()
     const backend = await startBackend(() => {})
     const url = backend.url
     await backend.close()
     const gw = await startGateway({
+      now: clock.now,
       plugins,
       routes: {
         'cb.json': {
@@ -300,13 +311,14 @@ describe('retries and circuit breaker', () => {
         },
       },
     })
-    expect((await fetch(gw.url('/'))).status).toBe(502)
-    expect((await fetch(gw.url('/'))).status).toBe(502)
+    // ClientHandler: each failed call propagates its error, a 500 when the route does not handle it
+    expect((await fetch(gw.url('/'))).status).toBe(500)
+    expect((await fetch(gw.url('/'))).status).toBe(500)
     const open = await fetch(gw.url('/'))
     expect(open.status).toBe(503)
     expect(await open.text()).toBe('circuit open')
-    await new Promise((r) => setTimeout(r, 350))
-    expect((await fetch(gw.url('/'))).status).toBe(502) // closed again: the call is tried
+    clock.advance(350)
+    expect((await fetch(gw.url('/'))).status).toBe(500) // closed again: the call is tried
   })
 
   test('slidingCounter.size must be greater than maxFailures', async () => {
@@ -325,7 +337,156 @@ describe('retries and circuit breaker', () => {
       },
     })
     expect(gw.logs.find((l) => l.msg === 'route not loaded')?.errors).toEqual([
-      'config/routes/bad.json#/handler/config: ClientHandler "C": circuitBreaker.slidingCounter.size must be greater than maxFailures',
+      {
+        source: 'config/routes/bad.json',
+        pointer: '/handler/config',
+        object: { name: 'C', type: 'ClientHandler' },
+        reason: 'circuitBreaker.slidingCounter.size must be greater than maxFailures',
+      },
     ])
+  })
+})
+
+/** A filter that handles what its chain throws, as a route's failureHandler or script would. */
+const errorPage = definePlugin({
+  name: 'error-page',
+  version: '1.0.0',
+  core: '^1.0.0',
+  types: {
+    ErrorPageFilter: heaplet({
+      schema: Type.Object({}),
+      create: (): Filter => ({
+        async filter(context, request, next) {
+          try {
+            return await next.handle(context, request)
+          } catch (err) {
+            const { code, message } = err as Error & { code?: string }
+            return Response.of(503, `handled: ${code ?? message}`)
+          }
+        },
+      }),
+    }),
+  },
+})
+
+/** The URL of an application that is down: nothing listens on its port any more. */
+async function downUrl(): Promise<string> {
+  const backend = await startBackend(() => {})
+  await backend.close()
+  return backend.url
+}
+
+describe('a failed call: ClientHandler propagates the error, ReverseProxyHandler answers 502', () => {
+  test('the same unreachable application is a 502 through ReverseProxyHandler and a 500 through ClientHandler, logged with the transaction ID', async () => {
+    const url = await downUrl()
+    const gw = await startGateway({
+      plugins,
+      routes: {
+        'proxy.json': {
+          condition: "${find(request.uri.path, '^/proxy')}",
+          baseURI: url,
+          handler: 'ReverseProxyHandler',
+        },
+        'client.json': {
+          condition: "${find(request.uri.path, '^/client')}",
+          baseURI: url,
+          handler: 'ClientHandler',
+        },
+      },
+    })
+    expect((await fetch(gw.url('/proxy'))).status).toBe(502)
+    const res = await fetch(gw.url('/client'))
+    expect(res.status).toBe(500)
+    const failed = gw.logs.find((l) => l.msg === 'request failed')
+    expect(failed).toMatchObject({ level: 'error', err: { code: 'ECONNREFUSED' } })
+    expect(failed?.txId).toEqual(expect.any(String))
+    // both handlers report the upstream, with its URI
+    expect(gw.logs.filter((l) => l.msg === 'upstream unreachable')).toHaveLength(2)
+  })
+
+  test("a filter of the route sees the ClientHandler's error and answers for it", async () => {
+    const url = await downUrl()
+    const route = (handler: string) => ({
+      baseURI: url,
+      handler: { type: 'Chain', config: { filters: [{ type: 'ErrorPageFilter' }], handler } },
+    })
+    const gw = await startGateway({
+      plugins: [...plugins, errorPage],
+      routes: {
+        'client.json': { ...route('ClientHandler'), condition: "${request.uri.path == '/c'}" },
+        'proxy.json': { ...route('ReverseProxyHandler'), condition: "${request.uri.path == '/p'}" },
+      },
+    })
+    const handled = await fetch(gw.url('/c'))
+    expect([handled.status, await handled.text()]).toEqual([503, 'handled: ECONNREFUSED'])
+    expect(gw.logs.some((l) => l.msg === 'request failed')).toBe(false)
+    // ReverseProxyHandler's answer is a response: nothing is thrown for the filter to see
+    expect((await fetch(gw.url('/p'))).status).toBe(502)
+  })
+
+  test('retries.runtimeExceptionCondition sees the exception: retried only when it holds', async () => {
+    const url = await downUrl()
+    const route = (condition: string) => ({
+      baseURI: url,
+      handler: {
+        type: 'ClientHandler',
+        config: { retries: { count: 2, delay: '10 ms', runtimeExceptionCondition: condition } },
+      },
+    })
+    const gw = await startGateway({
+      plugins,
+      routes: {
+        'refused.json': {
+          ...route("${exception.message.contains('ECONNREFUSED')}"),
+          name: 'refused',
+          condition: "${request.uri.path == '/refused'}",
+        },
+        'goaway.json': {
+          ...route("${exception.message.contains('GOAWAY')}"),
+          name: 'goaway',
+          condition: "${request.uri.path == '/goaway'}",
+        },
+      },
+    })
+    expect((await fetch(gw.url('/refused'))).status).toBe(500)
+    expect(gw.logs.find((l) => l.msg === 'all retries failed')).toMatchObject({ attempts: 3 })
+    const before = gw.logs.filter((l) => l.msg === 'retrying request').length
+    expect(before).toBe(2)
+    expect((await fetch(gw.url('/goaway'))).status).toBe(500)
+    expect(gw.logs.filter((l) => l.msg === 'retrying request')).toHaveLength(before)
+  })
+
+  test('an open circuit without openHandler: ClientHandler throws "circuit-breaker open", ReverseProxyHandler answers 502', async () => {
+    const url = await downUrl()
+    const route = (type: string) => ({
+      baseURI: url,
+      handler: {
+        type,
+        config: {
+          circuitBreaker: { maxFailures: 1, openDuration: '1 minute', slidingCounter: { size: 2 } },
+        },
+      },
+    })
+    const gw = await startGateway({
+      plugins: [...plugins, errorPage],
+      routes: {
+        'client.json': {
+          condition: "${request.uri.path == '/c'}",
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [{ type: 'ErrorPageFilter' }],
+              handler: route('ClientHandler').handler,
+            },
+          },
+          baseURI: url,
+        },
+        'proxy.json': { ...route('ReverseProxyHandler'), condition: "${request.uri.path == '/p'}" },
+      },
+    })
+    expect(await (await fetch(gw.url('/c'))).text()).toBe('handled: ECONNREFUSED')
+    expect(await (await fetch(gw.url('/c'))).text()).toBe('handled: circuit-breaker open')
+    expect((await fetch(gw.url('/p'))).status).toBe(502)
+    expect((await fetch(gw.url('/p'))).status).toBe(502)
   })
 })

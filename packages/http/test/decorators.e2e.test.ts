@@ -83,7 +83,13 @@ describe('CaptureDecorator', () => {
     ])
     const failed = gw.logs.find((l) => l.msg === 'route not loaded')
     expect(failed?.errors).toEqual([
-      'config/routes/b.json#/capture: Route "b": unknown capture point sometimes: use all, none, request, filtered_request, response, filtered_response',
+      {
+        source: 'config/routes/b.json',
+        pointer: '/capture',
+        object: { name: 'b', type: 'Route' },
+        reason:
+          'unknown capture point sometimes: use all, none, request, filtered_request, response, filtered_response',
+      },
     ])
   })
 })
@@ -130,8 +136,9 @@ describe('BaseUriDecorator', () => {
         },
       },
     })
+    // the application is reached at its own address, with the Host the client sent (IG keeps it)
     expect(await (await fetch(gw.url('/deep/path?x=1'))).text()).toBe(
-      `127.0.0.1:${backend.port} /deep/path?x=1`,
+      `${new URL(gw.url()).host} /deep/path?x=1`,
     )
   })
 })

@@ -1,22 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, test } from 'vitest'
-import { startBackend, startGateway } from '@postern/testing'
+import { startBackend, startGateway, until } from '@postern/testing'
 import http from '../src/index.js'
 
 const plugins = [http]
-
-async function poll<T>(
-  fn: () => Promise<T>,
-  accept: (v: T) => boolean,
-  deadlineMs = 10_000,
-): Promise<T> {
-  const end = Date.now() + deadlineMs
-  for (;;) {
-    const value = await fn()
-    if (accept(value) || Date.now() > end) return value
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 describe('the default configuration', () => {
   test('serves the welcome page on GET /, 405 for other methods on /, 404 elsewhere', async () => {
@@ -104,12 +91,20 @@ describe('routes', () => {
     })
     expect(await (await fetch(gw.url('/bad'))).text()).toBe('good')
     const errors = gw.logs.filter((l) => l.msg === 'route not loaded')
+    // structured, so a log pipeline can point at the file and the JSON pointer
     expect(errors.map((e) => e.errors)).toContainEqual([
-      'config/routes/bad.json#/handler/config/status: StaticResponseHandler "Oops": must be integer',
+      {
+        source: 'config/routes/bad.json',
+        pointer: '/handler/config/status',
+        object: { name: 'Oops', type: 'StaticResponseHandler' },
+        reason: 'must be integer',
+      },
     ])
-    expect(gw.logs.find((l) => l.msg === 'route not loaded: invalid JSON')?.source).toBe(
-      'config/routes/worse.json',
-    )
+    const invalid = gw.logs.find((l) => l.msg === 'route not loaded: invalid JSON')
+    expect(invalid?.source).toBe('config/routes/worse.json')
+    expect(invalid?.errors).toEqual([
+      expect.objectContaining({ source: 'config/routes/worse.json', pointer: '', line: 1, column: 3 }),
+    ])
   })
 
   test('hot reload: added, changed and removed files take effect within a scan', async () => {
@@ -118,29 +113,16 @@ describe('routes', () => {
     gw.writeRoute('r.json', {
       handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'v1' } },
     })
-    expect(
-      await poll(
-        () => text('/x'),
-        (t) => t === 'v1',
-      ),
-    ).toBe('v1')
+    await until(async () => expect(await text('/x')).toBe('v1'), { message: 'the added route' })
     gw.writeRoute('r.json', {
       handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'v2' } },
     })
-    expect(
-      await poll(
-        () => text('/x'),
-        (t) => t === 'v2',
-      ),
-    ).toBe('v2')
+    await until(async () => expect(await text('/x')).toBe('v2'), { message: 'the changed route' })
     const { rmSync } = await import('node:fs')
     rmSync(`${gw.dir}/config/routes/r.json`)
-    expect(
-      await poll(
-        () => fetch(gw.url('/x')).then((r) => r.status),
-        (s) => s === 404,
-      ),
-    ).toBe(404)
+    await until(async () => expect((await fetch(gw.url('/x'))).status).toBe(404), {
+      message: 'the removed route',
+    })
   })
 })
 
@@ -170,8 +152,9 @@ describe('proxying', () => {
     expect(res.headers.get('x-received')).toBe(
       `${upload.length}:${createHash('sha256').update(upload).digest('hex')}`,
     )
-    expect(res.headers.get('x-path')).toBe('/app/a%20b?x=1&y=%2F')
-    expect(res.headers.get('x-host')).toBe(`127.0.0.1:${backend.port}`)
+    // the path as received; the query decoded and encoded again (preserveOriginalQueryString false)
+    expect(res.headers.get('x-path')).toBe('/app/a%20b?x=1&y=/')
+    expect(res.headers.get('x-host')).toBe(new URL(gw.url()).host) // the client's Host is kept
     expect((await res.arrayBuffer()).byteLength).toBe(3 * 1024 * 1024)
   })
 

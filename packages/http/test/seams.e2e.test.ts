@@ -19,7 +19,7 @@ import {
   type ServerConnectionMessage,
   type ServerRequestMessage,
 } from '@postern/core'
-import { startBackend, startGateway } from '@postern/testing'
+import { startBackend, startGateway, until } from '@postern/testing'
 import http from '../src/index.js'
 
 /** Collects the messages of one channel for the test's gateway. */
@@ -31,11 +31,6 @@ function collect<T extends { gateway?: string }>(name: string) {
     of: (gateway: string) => messages.filter((m) => m.gateway === gateway),
     close: () => unsubscribe(name, listener),
   }
-}
-
-async function until(check: () => boolean, deadlineMs = 5000): Promise<void> {
-  const end = Date.now() + deadlineMs
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
 }
 
 describe('plugin setup', () => {
@@ -121,7 +116,7 @@ describe('diagnostics channels', () => {
       const answer = await fetch(gw.url('/app/x'), { method: 'POST', body: 'twelve bytes' })
       expect(await answer.text()).toBe('hello from the backend')
       expect((await fetch(gw.url('/none'))).status).toBe(404)
-      await until(() => server.of(id).length === 2)
+      await until(() => server.of(id).length === 2, { message: 'two server request messages' })
       const [first, second] = server.of(id)
       expect(first).toMatchObject({ method: 'POST', status: 200, reset: false })
       expect(first!.local).toMatch(/^127\.0\.0\.1:\d+$/)
@@ -221,6 +216,12 @@ describe('audit seam', () => {
       },
     })
     const line = gw.logs.find((l) => l.msg === 'route not loaded')
-    expect(JSON.stringify(line)).toContain('/auditService: must be an AuditService')
+    expect(line?.errors).toEqual([
+      {
+        source: 'config/routes/bad.json',
+        pointer: '/auditService',
+        reason: 'heap object "{StaticResponseHandler}/auditService" is not an AuditService',
+      },
+    ])
   })
 })

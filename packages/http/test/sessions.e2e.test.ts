@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { definePlugin, heaplet, Response, SessionContext, Type, type Handler } from '@postern/core'
-import { startGateway } from '@postern/testing'
+import { manualClock, startGateway } from '@postern/testing'
 import http from '../src/index.js'
 
 /** A handler that counts the requests of a session (writes only when asked to). */
@@ -57,7 +57,9 @@ describe('InMemorySessionManager', () => {
   })
 
   test('admin.json-independent config.json session: cookie properties and timeout', async () => {
+    const clock = manualClock()
     const gw = await startGateway({
+      now: clock.now,
       plugins: [http, counter],
       configJson: {
         handler: '_router',
@@ -85,7 +87,7 @@ describe('InMemorySessionManager', () => {
     const cookie = cookieOf(first)!
     expect(await (await fetch(gw.url('/'), { headers: { cookie } })).text()).toBe('2')
     // after the timeout without requests (each request extends it), the session is gone
-    await new Promise((r) => setTimeout(r, 1300))
+    clock.advance(1300)
     const text = await (await fetch(gw.url('/?read'), { headers: { cookie } })).text()
     expect(text).toBe('0')
   })

@@ -67,7 +67,7 @@ function compile(value: unknown, env: HeapletEnv, pointer: string): Template {
     if (!value.includes('${') && !value.includes('#{')) return () => value
     let expression: Expression
     try {
-      expression = Expression.parse(value)
+      expression = Expression.parse(value, { functions: env.functions })
     } catch (err) {
       throw env.configError(pointer, `not a valid expression: ${(err as Error).message}`)
     }

@@ -150,8 +150,10 @@ export class JwtSessionManager implements SessionManager {
   readonly #keys: Keys
   readonly #logger: Logger
   readonly #timeoutMs: number
+  readonly #now: () => number
 
-  constructor(config: Config, keys: Keys, logger: Logger) {
+  constructor(config: Config, keys: Keys, logger: Logger, now: () => number = Date.now) {
+    this.#now = now
     this.#config = config
     this.cookieName = config.cookie.name
     this.#keys = keys
@@ -198,7 +200,7 @@ export class JwtSessionManager implements SessionManager {
       try {
         const bytes = header.cty === COMPRESSED ? inflateRawSync(plaintext) : Buffer.from(plaintext)
         const claims = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>
-        const now = Date.now() / 1000
+        const now = this.#now() / 1000
         const skew = this.#config.skewAllowance / 1000
         if (typeof claims.exp !== 'number' || now > claims.exp + skew) {
           this.#logger.info({}, 'JWT session expired')
@@ -249,7 +251,7 @@ export class JwtSessionManager implements SessionManager {
     }
     const serialized = JSON.stringify(attributes)
     if (serialized === original) return
-    const now = Math.floor(Date.now() / 1000)
+    const now = Math.floor(this.#now() / 1000)
     const claims = JSON.stringify({
       iat: now,
       exp: now + Math.floor(this.#timeoutMs / 1000),
@@ -315,7 +317,7 @@ export class JwtSessionManager implements SessionManager {
       options.expires = new Date(0)
     } else if (this.#config.persistentCookie) {
       options.maxAge = this.#timeoutMs / 1000
-      options.expires = new Date(Date.now() + this.#timeoutMs)
+      options.expires = new Date(this.#now() + this.#timeoutMs)
     }
     return options
   }
@@ -386,7 +388,7 @@ function create(config: Config, env: HeapletEnv): Promise<JwtSessionManager> {
         })
       }
     }
-    return new JwtSessionManager(config, keys, env.logger)
+    return new JwtSessionManager(config, keys, env.logger, env.now)
   })()
 }
 

@@ -1,4 +1,5 @@
 import {
+  Kinds,
   Duration,
   Expr,
   heaplet,
@@ -40,7 +41,7 @@ export const JwtValidationFilterConfig = Type.Object(
     ),
     skewAllowance: Duration({ default: '0 seconds', description: 'Clock skew allowed.' }),
     customizer: Customizer,
-    failureHandler: Type.Optional(Ref<Handler>('Handler', { description: 'Handles refusals.' })),
+    failureHandler: Type.Optional(Ref(Kinds.Handler, { description: 'Handles refusals.' })),
   },
   { additionalProperties: false },
 )
@@ -101,7 +102,7 @@ export const jwtValidationFilter = heaplet({
   description: 'Validates a signed and/or encrypted JWT; JwtValidationContext on success.',
   create: (config, env): Filter =>
     validationFilter(
-      config.jwt as Expression<string>,
+      config.jwt,
       {
         secrets: secretsFor(config, env),
         verificationSecretId: config.verificationSecretId,
@@ -128,14 +129,14 @@ export const idTokenValidationFilter = heaplet({
         SecretsProviderRef({ description: 'The SecretsProvider to query for keys.' }),
       ),
       customizer: Customizer,
-      failureHandler: Type.Optional(Ref<Handler>('Handler', { description: 'Handles refusals.' })),
+      failureHandler: Type.Optional(Ref(Kinds.Handler, { description: 'Handles refusals.' })),
     },
     { additionalProperties: false },
   ),
   description: 'Validates an OpenID Connect ID token (aud, iat, exp, iss, signature).',
   create: (config, env): Filter =>
     validationFilter(
-      config.idToken as Expression<string>,
+      config.idToken,
       {
         secrets: secretsFor(config, env),
         verificationSecretId: config.verificationSecretId,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import http from '@postern/http'
 import filters from '@postern/filters'
 import secrets from '@postern/secrets'
-import { startGateway } from '@postern/testing'
+import { manualClock, startGateway } from '@postern/testing'
 import jwt from '../src/index.js'
 
 const plugins = [http, filters, secrets, jwt]
@@ -300,7 +300,9 @@ describe('JwtSessionManager write-back rules and refusals', () => {
   })
 
   test('a tampered, foreign or expired cookie gives a fresh empty session, never an error', async () => {
+    const clock = manualClock()
     const gw = await startGateway({
+      now: clock.now,
       plugins,
       env,
       routes: { 'count.json': counterRoute({ sessionTimeout: '1 second' }) },
@@ -333,7 +335,7 @@ describe('JwtSessionManager write-back rules and refusals', () => {
     const foreign = cookiesOf(await fetch(other.url('/')))[0]!
     expect(await (await fetch(gw.url('/'), { headers: { cookie: foreign } })).text()).toBe('1')
     // expired
-    await new Promise((r) => setTimeout(r, 2100))
+    clock.advance(2100)
     expect(await (await fetch(gw.url('/'), { headers: { cookie } })).text()).toBe('1')
     expect(gw.logs.some((l) => String(l.msg).startsWith('JWT session cookie refused'))).toBe(true)
   })

@@ -285,12 +285,20 @@ describe('JwtBuilderFilter and JwtValidationFilter', () => {
         'bad.json': builder({ signature: { secretId: 'signing.key', algorithm: 'none' } }, '/bad'),
       },
     })
-    const errors = JSON.stringify(gw.logs.filter((l) => l.msg === 'route not loaded'))
-    expect(errors).toContain('"signature\\" and/or \\"encryption\\" is required')
-    expect(errors).toContain(
-      'config/routes/bad.json#/handler/config/filters/0/config/signature/algorithm: JwtBuilderFilter',
-    )
-    expect(errors).toContain('unsupported algorithm none')
+    const errors = gw.logs.filter((l) => l.msg === 'route not loaded').flatMap((l) => l.errors)
+    const object = { name: '{JwtBuilderFilter}/handler/config/filters/0', type: 'JwtBuilderFilter' }
+    expect(errors).toContainEqual({
+      source: 'config/routes/none.json',
+      pointer: '/handler/config/filters/0/config',
+      object,
+      reason: '"signature" and/or "encryption" is required',
+    })
+    expect(errors).toContainEqual({
+      source: 'config/routes/bad.json',
+      pointer: '/handler/config/filters/0/config/signature/algorithm',
+      object,
+      reason: 'unsupported algorithm none',
+    })
   })
 })
 

@@ -1,4 +1,5 @@
 import {
+  Kinds,
   definePlugin,
   Response,
   type Filter,
@@ -8,7 +9,6 @@ import {
 } from '@postern/core'
 import pkg from '../package.json' with { type: 'json' }
 import { GatewayMetrics } from './metrics.js'
-import { startTracing, tracingDecorator } from './tracing.js'
 
 const SCRAPE = '/metrics/prometheus/0.0.4'
 const DEPRECATED = '/metrics/prometheus'
@@ -31,9 +31,6 @@ function scrapeHandler(metrics: GatewayMetrics, path: string): Handler {
 }
 
 async function setup(gateway: GatewayServices): Promise<void> {
-  const tracing = await startTracing(gateway)
-  // after the drain: the spans of the last requests are exported before the process exits
-  if (tracing) gateway.onStop(() => tracing.close())
   const metrics = new GatewayMetrics(gateway.id)
   gateway.onStop(() => metrics.close())
   // routes deployed before the plugin started listening
@@ -50,7 +47,7 @@ async function setup(gateway: GatewayServices): Promise<void> {
       : await gateway.adminHeap.resolve<Filter>(
           config.metricsProtectionFilter,
           '/metricsProtectionFilter',
-          'Filter',
+          Kinds.Filter,
           'config/admin.json',
         )
   gateway.mount(SCRAPE, scrapeHandler(metrics, SCRAPE), { filter })
@@ -58,17 +55,15 @@ async function setup(gateway: GatewayServices): Promise<void> {
     gateway.mount(DEPRECATED, scrapeHandler(metrics, DEPRECATED), { filter })
 }
 
-/** Monitoring: Prometheus metrics of the server, routers, routes and clients; OpenTelemetry tracing. */
+/** Monitoring: Prometheus metrics of the server, routers, routes, clients and timed objects. */
 const plugin: Plugin = definePlugin({
   name: pkg.name,
   version: pkg.version,
   core: '^1.0.0',
-  types: { TracingDecorator: tracingDecorator },
+  // the plugins whose types this one uses; a gateway without them refuses to start
+  dependencies: ['@postern/http'],
   setup,
 })
 export default plugin
 
 export { familyOf, GatewayMetrics, QUANTILES } from './metrics.js'
-export { OtlpHttpSpanExporter } from './otlp-exporter.js'
-export { GatewayTracing, TracingContext, TracingDecorator, tracingSettings } from './tracing.js'
-export type { TracingSettings } from './tracing.js'

@@ -10,11 +10,13 @@ import {
   CHANNEL_SERVER_CONNECTION,
   CHANNEL_SERVER_REQUEST_FINISH,
   CHANNEL_SERVER_REQUEST_START,
+  CHANNEL_TIMER,
   type ClientRequestMessage,
   type RouteRequestMessage,
   type RouterRoutesMessage,
   type ServerConnectionMessage,
   type ServerRequestMessage,
+  type TimerMessage,
 } from '@postern/core'
 
 /** The quantiles IG's summaries report. */
@@ -29,6 +31,8 @@ export function familyOf(status: number): string {
   if (status >= 500 && status < 600) return 'server_error'
   return 'unknown'
 }
+
+type Observe = (value: number) => void
 
 const seconds = (startNs: bigint) => Number(process.hrtime.bigint() - startNs) / 1e9
 
@@ -320,6 +324,47 @@ export class GatewayMetrics {
       },
       true,
     )
+
+    // objects decorated with "timer": true
+    const timerLabels = ['decorated_object', 'heap', 'name']
+    const timerHelp = 'Time to process the request and response in the decorated'
+    const handlerElapsed = summary(
+      'ig_timerdecorator_handler_elapsed_seconds',
+      `${timerHelp} handler`,
+      timerLabels,
+    )
+    const filterElapsed = summary(
+      'ig_timerdecorator_filter_elapsed_seconds',
+      `${timerHelp} filter (elapsed time)`,
+      timerLabels,
+    )
+    const filterInternal = summary(
+      'ig_timerdecorator_filter_internal_seconds',
+      `${timerHelp} filter (internal time)`,
+      timerLabels,
+    )
+    const filterDownstream = summary(
+      'ig_timerdecorator_filter_downstream_seconds',
+      `${timerHelp} filter (downstream time)`,
+      timerLabels,
+    )
+    type Timed = { elapsed: Observe; internal?: Observe; downstream?: Observe }
+    const timed = memo((kind, decorated_object, heap, name): Timed => {
+      const labels = { decorated_object, heap, name }
+      return kind === 'handler'
+        ? { elapsed: handlerElapsed.bind(labels) }
+        : {
+            elapsed: filterElapsed.bind(labels),
+            internal: filterInternal.bind(labels),
+            downstream: filterDownstream.bind(labels),
+          }
+    })
+    this.#on(CHANNEL_TIMER, (m: TimerMessage) => {
+      const s = timed(m.kind, m.object, m.heap, m.decorator)
+      s.elapsed(m.elapsedMs / 1000)
+      if (m.internalMs !== undefined) s.internal?.(m.internalMs / 1000)
+      if (m.downstreamMs !== undefined) s.downstream?.(m.downstreamMs / 1000)
+    })
   }
 
   /** Sets ig_router_deployed_routes of a router (also fed by the channel). */

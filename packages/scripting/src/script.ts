@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import {
+  Kinds,
   ConfigError,
   evaluateJson,
   Form,
@@ -44,7 +45,7 @@ export const ScriptConfig = {
     Raw({ description: 'Names the script sees, from configuration expressions.' }),
   ),
   clientHandler: Type.Optional(
-    Ref<Handler>('Handler', { description: 'The Handler behind `http` (default ClientHandler).' }),
+    Ref(Kinds.Handler, { description: 'The Handler behind `http` (default ClientHandler).' }),
   ),
 }
 
@@ -195,7 +196,7 @@ export class Script {
       name,
     )
     const client =
-      settings.clientHandler ?? (await env.heap.get<Handler>('ClientHandler', 'Handler'))
+      settings.clientHandler ?? (await env.heap.get('ClientHandler', Kinds.Handler))
     return new Script(env, name, file, compiled, args, client)
   }
 
@@ -306,7 +307,11 @@ async function evaluateArgs(args: unknown, env: HeapletEnv): Promise<Record<stri
     }
   }
   // bindings inherit through their prototype chain: extend, do not spread
-  const value = evaluateJson(args, Object.assign(Object.create(env.bindings) as Bindings, { heap }))
+  const value = evaluateJson(
+    args,
+    Object.assign(Object.create(env.bindings) as Bindings, { heap }),
+    env.functions,
+  )
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw env.configError('/args', 'must be a map (or an expression of a map)')
   return value as Record<string, unknown>

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest'
 import http from '@postern/http'
 import filters from '@postern/filters'
 import secrets from '@postern/secrets'
-import { startBackend, startGateway } from '@postern/testing'
+import { startBackend, startGateway, until } from '@postern/testing'
 import scripting from '../src/index.js'
 
 const plugins = [http, filters, secrets, scripting]
@@ -238,8 +238,10 @@ describe('ScriptableFilter', () => {
     )
     const later = new Date(Date.now() + 5000)
     utimesSync(file, later, later)
-    await new Promise((r) => setTimeout(r, 1100))
-    expect((await fetch(gw.url('/'))).headers.get('x-script')).toBe('v2')
+    // the file is checked at most once a second
+    await until(async () => expect((await fetch(gw.url('/'))).headers.get('x-script')).toBe('v2'), {
+      message: 'the edited script to be reloaded',
+    })
   })
 
   test("session, attributes and contexts are the request's", async () => {
@@ -361,12 +363,33 @@ describe('script errors', () => {
         'clash.json': handler({ type: js, source: 'return null', args: { request: 'x' } }),
       },
     })
-    const errors = JSON.stringify(gw.logs.filter((l) => l.msg === 'route not loaded'))
-    expect(errors).toContain('Groovy scripts are not supported by Postern')
-    expect(errors).toMatch(/syntax\.json#\/handler\/config\/file: .*broken\.js does not compile/)
-    expect(errors).toContain('no script file absent.js')
-    expect(errors).toContain('exactly one of file and source is required')
-    expect(errors).toContain('clash.json#/handler/config/args/request: ')
-    expect(errors).toContain('reuses the name of the script global')
+    const errors = gw.logs.filter((l) => l.msg === 'route not loaded').flatMap((l) => l.errors)
+    const at = (file: string, pointer: string, reason: unknown) =>
+      expect.objectContaining({ source: `config/routes/${file}`, pointer, reason })
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        at(
+          'groovy.json',
+          '/handler/config/type',
+          expect.stringContaining('Groovy scripts are not supported by Postern'),
+        ),
+        at(
+          'syntax.json',
+          '/handler/config/file',
+          expect.stringMatching(/broken\.js does not compile/),
+        ),
+        at(
+          'missing.json',
+          '/handler/config/file',
+          expect.stringContaining('no script file absent.js'),
+        ),
+        at('both.json', '/handler/config', 'exactly one of file and source is required'),
+        at(
+          'clash.json',
+          '/handler/config/args/request',
+          expect.stringContaining('reuses the name of the script global'),
+        ),
+      ]),
+    )
   })
 })

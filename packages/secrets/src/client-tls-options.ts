@@ -1,13 +1,14 @@
 import type { ConnectionOptions } from 'node:tls'
 import { heaplet, Type, type ClientTlsProvider, type Static } from '@postern/core'
-import { managers, tlsSetting, trustOptions } from './server-tls-options.js'
+import { tlsSetting, trustOptions } from './server-tls-options.js'
 import {
   combinedKeyPairs,
   combinedTrust,
-  isTlsKeyManager,
-  isTlsTrustManager,
   keyOptions,
+  listOf,
   ManagerRefs,
+  KeyManagerKind,
+  TrustManagerKind,
   type TlsKeyManager,
   type TlsTrustManager,
 } from './tls-material.js'
@@ -57,12 +58,12 @@ export class ClientTlsOptions implements ClientTlsProvider {
 const ClientTlsOptionsConfig = Type.Object(
   {
     keyManager: Type.Optional(
-      ManagerRefs<unknown>('KeyManager', {
+      ManagerRefs(KeyManagerKind, {
         description: "Key managers proving this gateway's identity (mutual TLS).",
       }),
     ),
     trustManager: Type.Optional(
-      ManagerRefs<unknown>('TrustManager', {
+      ManagerRefs(TrustManagerKind, {
         description: 'Trust managers verifying server certificates.',
       }),
     ),
@@ -88,14 +89,8 @@ export const clientTlsOptions = heaplet({
       env.logger.debug({}, 'alpn is negotiated by the client handler (protocolVersion)')
     }
     return new ClientTlsOptions({
-      keyManagers: managers(env, 'keyManager', config.keyManager, isTlsKeyManager, 'key manager'),
-      trustManagers: managers(
-        env,
-        'trustManager',
-        config.trustManager,
-        isTlsTrustManager,
-        'trust manager',
-      ),
+      keyManagers: listOf(config.keyManager),
+      trustManagers: listOf(config.trustManager),
       protocols: tlsSetting(env, 'sslEnabledProtocols', () =>
         protocolRange(config.sslEnabledProtocols, config.sslContextAlgorithm),
       ),

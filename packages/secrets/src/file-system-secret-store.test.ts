@@ -1,6 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { NoSuchSecretError, type SecretStore } from '@postern/core'
+import { until } from '@postern/testing'
 import { afterAll, describe, expect, test } from 'vitest'
 import { buildHeap, configErrors } from '../test/heap.js'
 import { Pki } from '../test/pki.js'
@@ -8,14 +9,6 @@ import type { FileSystemSecretStore } from './file-system-secret-store.js'
 
 const pki = new Pki()
 afterAll(() => pki.remove())
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-}
 
 describe('FileSystemSecretStore', () => {
   test('reads base64 files by default, named by secret ID', async () => {
@@ -188,7 +181,7 @@ describe('FileSystemSecretStore', () => {
     expect((await store.getActive('a.b', 'GenericSecret')).revealAsUtf8()).toBe('1')
     await until(
       async () => (await store.getActive('a.b', 'GenericSecret')).revealAsUtf8() === '2',
-      'the lease to end',
+      { message: 'the lease to end' },
     )
     dir.remove()
   })
@@ -208,13 +201,12 @@ describe('FileSystemSecretStore', () => {
     writeFileSync(join(dir.dir, 'a.b'), 'Mg==')
     await until(
       async () => (await store.getActive('a.b', 'GenericSecret')).revealAsUtf8() === '2',
-      'the edit',
+      { message: 'the edit' },
     )
     rmSync(join(dir.dir, 'a.b'))
-    await until(
-      async () => (await store.getValid('a.b', 'GenericSecret')).length === 0,
-      'the deletion',
-    )
+    await until(async () => (await store.getValid('a.b', 'GenericSecret')).length === 0, {
+      message: 'the deletion',
+    })
     dir.remove()
   })
 

@@ -8,7 +8,7 @@ import {
   silentLogger,
   type SecretStore,
 } from '@postern/core'
-import { memoryLogger, startBackend } from '@postern/testing'
+import { memoryLogger, startBackend, until } from '@postern/testing'
 import { describe, expect, test } from 'vitest'
 import { buildHeap } from '../test/heap.js'
 import { Pki } from '../test/pki.js'
@@ -129,11 +129,9 @@ describe('JwkSetSecretStore', () => {
     const jwks = store(url, { cacheTimeoutMs: 20, cacheMissCacheTimeMs: 0 })
     await jwks.getValid('x', 'VerificationKey')
     state.keys = [publicJwk('k2')]
-    const deadline = Date.now() + 5000
-    while ((await jwks.getValid('x', 'VerificationKey'))[0]!.stableId !== 'k2') {
-      if (Date.now() > deadline) throw new Error('the set was not fetched again')
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    }
+    await until(async () => (await jwks.getValid('x', 'VerificationKey'))[0]!.stableId === 'k2', {
+      message: 'the set to be fetched again',
+    })
     expect(state.hits).toBeGreaterThanOrEqual(2)
   })
 
@@ -153,6 +151,51 @@ describe('JwkSetSecretStore', () => {
     expect(
       logger.lines.some((l) => l.msg === 'JWK Set refresh failed, keeping the keys fetched before'),
     ).toBe(true)
+  })
+
+  test('a failed first fetch is returned to lookups for the cooldown, without asking again', async () => {
+    const { state, url } = await jwksServer([publicJwk('k1')])
+    state.status = 503
+    const jwks = store(url) // cacheMissCacheTime 2 minutes: the cooldown is 10 seconds
+    const failures = await Promise.allSettled([
+      jwks.getValid('x', 'VerificationKey'),
+      jwks.getValid('x', 'VerificationKey'),
+    ])
+    await expect(jwks.getNamed('x', 'k1', 'VerificationKey')).rejects.toMatchObject({
+      code: 'ERR_POSTERN_SECRET',
+      cause: { code: 'ERR_POSTERN_FETCH_STATUS', status: 503 },
+    })
+    expect(failures.map((f) => f.status)).toEqual(['rejected', 'rejected'])
+    expect(state.hits).toBe(1)
+  })
+
+  test('without a ClientHandler (undici directly) the deadline and the limit apply too', async () => {
+    const silent = await startBackend(() => {}) // never answers
+    const started = performance.now()
+    await expect(
+      store(`${silent.url}/jwks`, { timeoutMs: 200 }).getValid('x', 'VerificationKey'),
+    ).rejects.toMatchObject({ cause: { code: 'ERR_POSTERN_FETCH_TIMEOUT', timeoutMs: 200 } })
+    expect(performance.now() - started).toBeLessThan(5000)
+
+    const chunked = await startBackend((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }) // no content-length
+      const chunk = Buffer.alloc(64 * 1024, 32)
+      let sent = 0
+      const write = () => {
+        while (sent < 10 * 1024 * 1024) {
+          sent += chunk.length
+          if (!res.write(chunk)) return void res.once('drain', write)
+        }
+        res.end()
+      }
+      res.write('{"keys":[')
+      write()
+    })
+    await expect(
+      store(`${chunked.url}/jwks`).getValid('x', 'VerificationKey'),
+    ).rejects.toMatchObject({
+      cause: { code: 'ERR_POSTERN_FETCH_TOO_LARGE', limitBytes: 512 * 1024 },
+    })
   })
 
   test('a key that cannot be read is skipped with a warning, the others are kept', async () => {

@@ -1,14 +1,19 @@
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { request as undiciRequest } from 'undici'
+import { request as undiciRequest, type Dispatcher } from 'undici'
 import {
+  Kinds,
   Duration,
+  fetchJson,
+  handlerOf,
   heaplet,
   NoSuchSecretError,
+  parseDuration,
   Ref,
   Request,
-  RootContext,
+  Response,
   SecretError,
+  singleFlight,
   Type,
   type Handler,
   type KeyPurpose,
@@ -25,8 +30,13 @@ import { LeaseExpiry, leaseOf } from './store.js'
 /** IG's floor for `cacheTimeout`: a lower value is logged and replaced by the default. */
 export const MIN_CACHE_TIMEOUT_MS = 10_000
 const DEFAULT_CACHE_MS = 2 * 60_000
-const MAX_JWKS_BYTES = 512 * 1024
-const FETCH_TIMEOUT_MS = 10_000
+/** Most bytes of a JWK Set (`-Dpostern.jwks.limit` changes it). */
+export const JWKS_LIMIT_BYTES = 512 * 1024
+/** Deadline of a fetch of the set, whatever the handler's own timeouts (`-Dpostern.jwks.timeout`). */
+export const JWKS_TIMEOUT_MS = 10_000
+// After a failed first fetch, lookups get the same failure this long (at most cacheMissCacheTime)
+// instead of each asking an authorization server that is down.
+const FAILURE_COOLDOWN_MS = 10_000
 
 const KEY_PURPOSES: readonly KeyPurpose[] = [
   'SigningKey',
@@ -49,25 +59,33 @@ export interface JwkSetSecretStoreOptions {
   cacheMissCacheTimeMs: number
   leaseMs: number
   logger: Logger
+  /** Deadline of a fetch. Default JWKS_TIMEOUT_MS. */
+  timeoutMs?: number
+  /** Most bytes of the set, declared or streamed. Default JWKS_LIMIT_BYTES. */
+  limitBytes?: number
 }
 
 /**
  * The keys of a local or remote JWK Set. The set is fetched on first use, again after
  * `cacheTimeout`, and again for an unknown `kid` at most once per `cacheMissCacheTime`, so
- * rotated keys are found without refetch storms. Concurrent lookups share one fetch. The secret
- * ID is not used to select keys: every key of the set serves the purposes its `use` and
- * `key_ops` allow, in the order of the set.
+ * rotated keys are found without refetch storms. Concurrent lookups share one fetch, which gives
+ * up at its own deadline and past its byte limit; a failed first fetch is not retried for 10
+ * seconds (or cacheMissCacheTime if shorter). The secret ID is not used to select keys: every key
+ * of the set serves the purposes its `use` and `key_ops` allow, in the order of the set.
  */
 export class JwkSetSecretStore implements SecretStore {
   readonly purposes: readonly SecretPurpose[] = KEY_PURPOSES
   readonly #options: JwkSetSecretStoreOptions
+  readonly #refresh: () => Promise<JwkSet>
   #set: JwkSet | undefined
-  #pending: Promise<JwkSet> | undefined
   #lastAttempt = Number.NEGATIVE_INFINITY
   #fetches = 0
 
   constructor(options: JwkSetSecretStoreOptions) {
     this.#options = options
+    this.#refresh = singleFlight(() => this.#load(), {
+      cooldownMs: Math.min(options.cacheMissCacheTimeMs, FAILURE_COOLDOWN_MS),
+    })
   }
 
   /** How many times the set was fetched (for operators and tests). */
@@ -130,13 +148,6 @@ export class JwkSetSecretStore implements SecretStore {
     return this.#refresh()
   }
 
-  #refresh(): Promise<JwkSet> {
-    this.#pending ??= this.#load().finally(() => {
-      this.#pending = undefined
-    })
-    return this.#pending
-  }
-
   async #load(): Promise<JwkSet> {
     this.#lastAttempt = Date.now()
     this.#fetches++
@@ -149,6 +160,7 @@ export class JwkSetSecretStore implements SecretStore {
         logger.warn({ err, jwkUrl }, 'JWK Set refresh failed, keeping the keys fetched before')
         return this.#set
       }
+      logger.warn({ err, jwkUrl }, 'JWK Set not fetched') // once per failure cooldown
       throw new SecretError('jwkUrl', `cannot fetch the JWK Set from ${jwkUrl}`, { cause: err })
     }
     const list = (document as { keys?: unknown } | null)?.keys
@@ -182,37 +194,25 @@ export class JwkSetSecretStore implements SecretStore {
     if (jwkUrl.startsWith('file:')) {
       return JSON.parse(await readFile(fileURLToPath(jwkUrl), 'utf8'))
     }
-    if (handler) {
-      const request = new Request({
-        method: 'GET',
-        uri: jwkUrl,
-        headers: { accept: 'application/json' },
-        signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-      })
-      const response = await handler.handle(new RootContext(), request)
-      if (response.status.code !== 200) {
-        await response.entity.discard()
-        throw new Error(`status ${response.status.code}`, { cause: response.cause })
-      }
-      return response.entity.json({ limit: MAX_JWKS_BYTES })
-    }
-    const response = await undiciRequest(jwkUrl, {
-      method: 'GET',
-      headers: { accept: 'application/json' },
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+    return fetchJson(handler ?? undiciHandler, new Request({ method: 'GET', uri: jwkUrl }), {
+      timeoutMs: this.#options.timeoutMs ?? JWKS_TIMEOUT_MS,
+      limitBytes: this.#options.limitBytes ?? JWKS_LIMIT_BYTES,
     })
-    if (response.statusCode !== 200) {
-      await response.body.dump()
-      throw new Error(`status ${response.statusCode}`)
-    }
-    const length = Number(response.headers['content-length'] ?? 0)
-    if (length > MAX_JWKS_BYTES) {
-      await response.body.dump()
-      throw new Error(`the JWK Set is larger than ${MAX_JWKS_BYTES} bytes`)
-    }
-    return response.body.json()
   }
 }
+
+/** undici's global dispatcher as a Handler, for a gateway without the http plugin's ClientHandler. */
+const undiciHandler: Handler = handlerOf(async (_context, request) => {
+  const upstream = await undiciRequest(request.uri.toString(), {
+    method: request.method as Dispatcher.HttpMethod,
+    headers: Object.fromEntries(request.headers),
+    signal: request.signal,
+  })
+  const response = new Response({ status: upstream.statusCode })
+  const declared = upstream.headers['content-length']
+  response.entity.setStream(upstream.body, declared === undefined ? undefined : Number(declared))
+  return response
+})
 
 const JwkSetSecretStoreConfig = Type.Object(
   {
@@ -221,7 +221,7 @@ const JwkSetSecretStoreConfig = Type.Object(
       description: 'The URL of the JWK Set (https:, http: or file:).',
     }),
     handler: Type.Optional(
-      Ref<Handler>('Handler', { description: 'The Handler that fetches the jwkUrl.' }),
+      Ref(Kinds.Handler, { description: 'The Handler that fetches the jwkUrl.' }),
     ),
     cacheTimeout: Duration({
       default: '2 minutes',
@@ -252,8 +252,12 @@ export const jwkSetSecretStore = heaplet({
     // IG's default handler is the heap's ClientHandler; without the http plugin, undici directly.
     let handler = config.handler
     if (!handler && !config.jwkUrl.startsWith('file:') && env.heap.has('ClientHandler')) {
-      handler = await env.heap.get<Handler>('ClientHandler', 'Handler').catch(() => undefined)
+      handler = await env.heap.get('ClientHandler', Kinds.Handler).catch(() => undefined)
     }
+    // Postern's own settings, as system properties: not IG properties of the store
+    const system = (env.bindings.system ?? {}) as Record<string, string | undefined>
+    const timeout = system['postern.jwks.timeout']
+    const limit = Number(system['postern.jwks.limit'])
     return new JwkSetSecretStore({
       jwkUrl: config.jwkUrl,
       handler,
@@ -261,6 +265,8 @@ export const jwkSetSecretStore = heaplet({
       cacheMissCacheTimeMs: config.cacheMissCacheTime,
       leaseMs: leaseOf(config.leaseExpiry, env.logger),
       logger: env.logger,
+      ...(timeout === undefined ? {} : { timeoutMs: parseDuration(timeout) }),
+      ...(Number.isInteger(limit) && limit > 0 ? { limitBytes: limit } : {}),
     })
   },
 })

@@ -145,7 +145,8 @@ describe('KeyStore, KeyManager and TrustManager (deprecated)', () => {
     ])
     expect(errors[0]).toMatchObject({
       pointer: '/heap/0/config/keystore',
-      reason: 'is not a KeyStore',
+      reason: 'heap object "SystemAndEnvSecretStore" is not a KeyStore',
+      code: 'ERR_POSTERN_CONFIG',
     })
   })
 })

@@ -8,7 +8,7 @@ import {
   type Static,
 } from '@postern/core'
 import { passwordOf } from './key-store-secret-store.js'
-import { isLegacyKeyStore, type LegacyKeyStore } from './key-store.js'
+import { KeyStoreKind, type LegacyKeyStore } from './key-store.js'
 import type { KeyPair, TlsKeyManager } from './tls-material.js'
 
 /** Deprecated KeyManager: every private key entry of a KeyStore, with its chain. */
@@ -27,7 +27,7 @@ export class KeyStoreKeyManager implements TlsKeyManager {
 
 const KeyManagerConfig = Type.Object(
   {
-    keystore: Ref<unknown>('KeyStore', { description: 'The KeyStore holding the private keys.' }),
+    keystore: Ref(KeyStoreKind, { description: 'The KeyStore holding the private keys.' }),
     passwordSecretId: SecretId({
       description: 'The secret ID of the password of the private keys.',
     }),
@@ -47,9 +47,6 @@ export const keyManager = heaplet({
   schema: KeyManagerConfig,
   create: async (config: KeyManagerConfig, env) => {
     env.logger.warn({}, 'KeyManager is deprecated: use SecretsKeyManager')
-    if (!isLegacyKeyStore(config.keystore)) {
-      throw env.configError('/keystore', 'is not a KeyStore')
-    }
     const store = config.keystore
     try {
       const password = await passwordOf(

@@ -1,5 +1,6 @@
 import { copyFileSync, renameSync } from 'node:fs'
 import { NoSuchSecretError, type SecretStore } from '@postern/core'
+import { until } from '@postern/testing'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { buildHeap, configErrors } from '../test/heap.js'
 import { Pki } from '../test/pki.js'
@@ -368,11 +369,10 @@ describe('KeyStoreSecretStore', () => {
     expect((await store.getActive('a.b', 'SigningKey')).stableId).toBe('https-connector-key')
     copyFileSync(pki.path('IG_keystore.p12'), dir.path('new.p12'))
     renameSync(dir.path('new.p12'), dir.path('ks.p12'))
-    const deadline = Date.now() + 5000
-    while ((await store.getActive('a.b', 'SigningKey')).stableId !== 'verification.key.1') {
-      if (Date.now() > deadline) throw new Error('the keystore was not reloaded')
-      await new Promise((resolve) => setImmediate(resolve))
-    }
+    await until(
+      async () => (await store.getActive('a.b', 'SigningKey')).stableId === 'verification.key.1',
+      { message: 'the keystore to be reloaded' },
+    )
     dir.remove()
   })
 })

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import {
+  referenceKind,
   heaplet,
   SecretId,
   SecretsProviderRef,
@@ -41,6 +42,9 @@ export class LegacyKeyStore {
 export function isLegacyKeyStore(value: unknown): value is LegacyKeyStore {
   return value instanceof LegacyKeyStore
 }
+
+/** A reference to a (deprecated) KeyStore heap object. */
+export const KeyStoreKind = referenceKind('KeyStore', isLegacyKeyStore)
 
 const KeyStoreConfig = Type.Object(
   {

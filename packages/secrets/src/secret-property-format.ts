@@ -1,4 +1,4 @@
-import { Ref, SecretError, SecretId, StringEnum, Type, type SchemaOptions } from '@postern/core'
+import { referenceKind, Ref, SecretError, SecretId, StringEnum, Type, type SchemaOptions } from '@postern/core'
 import { generic, type StoredValue } from './material.js'
 
 /** Decodes a stored value (file content, environment variable) into a secret: IG's SecretPropertyFormat. */
@@ -9,6 +9,9 @@ export interface SecretPropertyFormat {
 export function isSecretPropertyFormat(value: unknown): value is SecretPropertyFormat {
   return typeof (value as SecretPropertyFormat | null)?.decode === 'function'
 }
+
+/** A reference to a SecretPropertyFormat heap object. */
+export const SecretPropertyFormatKind = referenceKind('SecretPropertyFormat', isSecretPropertyFormat)
 
 const BASE64_TEXT = /^[A-Za-z0-9+/\s]*={0,2}\s*$/
 
@@ -33,7 +36,7 @@ export type FormatValue = 'BASE64' | 'PLAIN' | SecretPropertyFormat
 /** A `format` property: BASE64, PLAIN, or a SecretPropertyFormat heap object (name or inline). */
 export function SecretFormat(options: SchemaOptions = {}) {
   return Type.Union(
-    [StringEnum(['BASE64', 'PLAIN']), Ref<SecretPropertyFormat>('SecretPropertyFormat')],
+    [StringEnum(['BASE64', 'PLAIN']), Ref(SecretPropertyFormatKind)],
     options,
   )
 }
@@ -41,9 +44,6 @@ export function SecretFormat(options: SchemaOptions = {}) {
 export function formatOf(value: FormatValue): SecretPropertyFormat {
   if (value === 'BASE64') return BASE64
   if (value === 'PLAIN') return PLAIN
-  if (!isSecretPropertyFormat(value)) {
-    throw new TypeError('format must be BASE64, PLAIN or a SecretPropertyFormat heap object')
-  }
   return value
 }
 

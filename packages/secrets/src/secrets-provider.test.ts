@@ -132,6 +132,10 @@ describe('SecretsProvider', () => {
       { name: 'p', type: 'SecretsProvider', config: { stores: ['pem'] } },
       { name: 'pem', type: 'PemPropertyFormat' },
     ])
-    expect(notAStore[0]!.pointer).toBe('/heap/0/config')
+    // the reference is checked where it is written
+    expect(notAStore[0]).toMatchObject({
+      pointer: '/heap/0/config/stores/0',
+      reason: 'heap object "pem" is not a SecretsProvider',
+    })
   })
 })

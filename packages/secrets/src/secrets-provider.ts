@@ -1,4 +1,5 @@
 import {
+  Kinds,
   heaplet,
   Ref,
   SecretsProviderChain,
@@ -9,7 +10,7 @@ import {
 
 const SecretsProviderConfig = Type.Object(
   {
-    stores: Type.Array(Ref<SecretsProvider>('SecretStore'), {
+    stores: Type.Array(Ref(Kinds.SecretsProvider), {
       minItems: 1,
       description: 'Secret stores, queried in the order they are declared.',
     }),

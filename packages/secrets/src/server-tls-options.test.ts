@@ -472,7 +472,7 @@ describe('ServerTlsOptions: configuration errors', () => {
     ])
     expect(errors[0]).toMatchObject({
       pointer: '/heap/0/config/keyManager',
-      reason: 'is not a key manager',
+      reason: 'heap object "ServerIdentityStore" is not a KeyManager',
     })
   })
 })

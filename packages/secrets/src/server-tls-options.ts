@@ -17,11 +17,11 @@ import { keyPairOf } from './secrets-key-manager.js'
 import {
   combinedKeyPairs,
   combinedTrust,
-  isTlsKeyManager,
-  isTlsTrustManager,
   keyOptions,
   listOf,
   ManagerRefs,
+  KeyManagerKind,
+  TrustManagerKind,
   type TlsKeyManager,
   type TlsTrustManager,
   type TrustMaterial,
@@ -149,7 +149,7 @@ export function trustOptions(trust: TrustMaterial | undefined) {
 const ServerTlsOptionsConfig = Type.Object(
   {
     keyManager: Type.Optional(
-      ManagerRefs<unknown>('KeyManager', {
+      ManagerRefs(KeyManagerKind, {
         description: 'Key managers serving the same key and certificate for every server name.',
       }),
     ),
@@ -171,7 +171,7 @@ const ServerTlsOptionsConfig = Type.Object(
       ),
     ),
     trustManager: Type.Optional(
-      ManagerRefs<unknown>('TrustManager', {
+      ManagerRefs(TrustManagerKind, {
         description: 'Trust managers verifying client certificates.',
       }),
     ),
@@ -194,31 +194,12 @@ export function tlsSetting<T>(env: HeapletEnv, property: string, make: () => T):
   }
 }
 
-/** Checks that references resolved to key or trust managers. */
-export function managers<T>(
-  env: HeapletEnv,
-  property: string,
-  value: unknown,
-  check: (v: unknown) => v is T,
-  kind: string,
-): T[] {
-  return listOf(value).map((m, i) => {
-    if (!check(m)) {
-      throw env.configError(
-        `/${property}${Array.isArray(value) ? `/${i}` : ''}`,
-        `is not a ${kind}`,
-      )
-    }
-    return m
-  })
-}
-
 function serverNamesOf(serverNames: Record<string, string>, env: HeapletEnv): Map<string, string> {
   const map = new Map<string, string>()
   for (const [key, secretId] of Object.entries(serverNames)) {
     // Keys may be configuration expressions too: the schema evaluates only values.
     const name = key.includes('${')
-      ? String(Expression.parse(key, { expectedType: 'string' }).eval(env.bindings))
+      ? String(Expression.parse(key, { expectedType: 'string', functions: env.functions }).eval(env.bindings))
       : key
     const lower = name.toLowerCase()
     if (map.has(lower)) {
@@ -244,19 +225,13 @@ export const serverTlsOptions = heaplet({
     const options = new ServerTlsOptions({
       keyManagers: config.sni
         ? []
-        : managers(env, 'keyManager', config.keyManager, isTlsKeyManager, 'key manager'),
+        : listOf(config.keyManager),
       sni: config.sni && {
         serverNames: serverNamesOf(config.sni.serverNames, env),
         defaultSecretId: config.sni.defaultSecretId,
         secrets: secretsProviderOf(config.sni.secretsProvider),
       },
-      trustManagers: managers(
-        env,
-        'trustManager',
-        config.trustManager,
-        isTlsTrustManager,
-        'trust manager',
-      ),
+      trustManagers: listOf(config.trustManager),
       protocols: tlsSetting(env, 'sslEnabledProtocols', () =>
         protocolRange(config.sslEnabledProtocols, config.sslContextAlgorithm),
       ),

@@ -1,5 +1,5 @@
 import type { KeyObject, X509Certificate } from 'node:crypto'
-import { Ref, Type, type SchemaOptions } from '@postern/core'
+import { type ReferenceKind, referenceKind, Ref, Type, type SchemaOptions } from '@postern/core'
 
 /** A private key and its certificate chain (leaf first), as a key manager presents them. */
 export interface KeyPair {
@@ -33,9 +33,14 @@ export function isTlsTrustManager(value: unknown): value is TlsTrustManager {
 }
 
 /** `keyManager` / `trustManager`: one reference or an array of them, as IG accepts both. */
-export function ManagerRefs<T>(kind: string, options: SchemaOptions = {}) {
-  return Type.Union([Ref<T>(kind), Type.Array(Ref<T>(kind))], options)
+export function ManagerRefs<T>(kind: ReferenceKind<T>, options: SchemaOptions = {}) {
+  return Type.Union([Ref(kind), Type.Array(Ref(kind))], options)
 }
+
+/** References to TLS key managers (SecretsKeyManager, KeyManager). */
+export const KeyManagerKind = referenceKind('KeyManager', isTlsKeyManager)
+/** References to TLS trust managers (SecretsTrustManager, TrustManager, TrustAllManager). */
+export const TrustManagerKind = referenceKind('TrustManager', isTlsTrustManager)
 
 export function listOf<T>(value: T | readonly T[] | undefined): T[] {
   if (value === undefined) return []

@@ -1,5 +1,5 @@
 import { heaplet, Ref, Type, type Static } from '@postern/core'
-import { isLegacyKeyStore } from './key-store.js'
+import { KeyStoreKind } from './key-store.js'
 import type { TlsTrustManager, TrustMaterial } from './tls-material.js'
 
 /** Deprecated TrustManager: every certificate of a KeyStore is trusted, as Java's PKIX does. */
@@ -15,7 +15,7 @@ export class KeyStoreTrustManager implements TlsTrustManager {
 
 const TrustManagerConfig = Type.Object(
   {
-    keystore: Ref<unknown>('KeyStore', {
+    keystore: Ref(KeyStoreKind, {
       description: 'The KeyStore holding trusted certificates.',
     }),
     alg: Type.Optional(
@@ -31,9 +31,6 @@ export const trustManager = heaplet({
   schema: TrustManagerConfig,
   create: (config: TrustManagerConfig, env) => {
     env.logger.warn({}, 'TrustManager is deprecated: use SecretsTrustManager')
-    if (!isLegacyKeyStore(config.keystore)) {
-      throw env.configError('/keystore', 'is not a KeyStore')
-    }
     return new KeyStoreTrustManager(config.keystore.certificates())
   },
 })

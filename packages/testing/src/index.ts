@@ -1,14 +1,22 @@
 import { once } from 'node:events'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { connect, type AddressInfo, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { createGateway, type Gateway } from '@postern/http'
 import type { Logger, Plugin } from '@postern/core'
-import { onTestFinished } from 'vitest'
+import { cleanup } from './cleanup.js'
+import { requireBuild } from './require-build.js'
+
+export { startBackend, startConnectProxy, type Backend } from './backend.js'
+export { requireBuild } from './require-build.js'
+export { manualClock, type ManualClock } from './clock.js'
+export { configErrorsOf } from './config-errors.js'
+export { until, type Truthy, type UntilOptions } from './until.js'
+export { Browser, Page, type BrowserOptions, type Hop, type NavigateInit } from './browser.js'
+export type { Cookie, RefusedCookie, SameSite } from './cookie-jar.js'
+export type { Form, FormChoice, SubmitOptions, Submission } from './html-form.js'
 
 /** A record the memory logger keeps: level, message and the fields logged with it. */
 export interface LogLine {
@@ -36,69 +44,6 @@ export function memoryLogger(
     debug: log('debug'),
     trace: log('trace'),
   }
-}
-
-function cleanup(fn: () => unknown): void {
-  try {
-    onTestFinished(async () => {
-      await fn()
-    })
-  } catch {
-    // outside a test (beforeAll): the caller closes it
-  }
-}
-
-export interface Backend {
-  url: string
-  port: number
-  server: Server
-  close(): Promise<void>
-}
-
-/**
- * A forward proxy on 127.0.0.1 that tunnels CONNECT requests (undici's ProxyAgent tunnels http
- * targets too). `accept` sees each CONNECT and may refuse it with a status line.
- */
-export async function startConnectProxy(
-  accept: (req: IncomingMessage) => string | undefined = () => undefined,
-): Promise<Backend> {
-  const proxy = await startBackend((_req, res) => res.writeHead(405).end())
-  proxy.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    socket.on('error', () => socket.destroy())
-    const refusal = accept(req)
-    if (refusal) {
-      socket.end(`HTTP/1.1 ${refusal}\r\n\r\n`)
-      return
-    }
-    const [host, port] = (req.url ?? '').split(':')
-    const upstream = connect(Number(port), host!, () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-      upstream.write(head)
-      upstream.pipe(socket)
-      socket.pipe(upstream)
-    })
-    upstream.on('error', () => socket.destroy())
-    socket.on('error', () => upstream.destroy())
-  })
-  return proxy
-}
-
-/** An HTTP server on 127.0.0.1 and a free port, closed after the test. */
-export async function startBackend(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-  options: { maxHeaderSize?: number } = {},
-): Promise<Backend> {
-  const server = createServer(options, handler)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const port = (server.address() as AddressInfo).port
-  const close = async () => {
-    if (!server.listening) return
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  }
-  cleanup(close)
-  return { url: `http://127.0.0.1:${port}`, port, server, close }
 }
 
 export interface InstanceOptions {
@@ -135,6 +80,8 @@ export interface StartGatewayOptions extends InstanceOptions {
   systemProperties?: Record<string, string>
   /** Use an existing instance directory instead of making one. */
   dir?: string
+  /** The clock of every heap object (sessions, caches, circuit breakers): see manualClock(). */
+  now?: () => number
 }
 
 export interface RunningGateway {
@@ -163,6 +110,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     env: options.env ?? {},
     ...(options.systemProperties ? { systemProperties: options.systemProperties } : {}),
     ...(options.adminJson === undefined ? {} : { ports: [0, 0, 0, 0] }),
+    ...(options.now ? { now: options.now } : {}),
     drainTimeoutMs: 2000,
   })
   await gateway.start()
@@ -202,7 +150,7 @@ export async function startGatewayProcess(options: {
   env?: Record<string, string>
   timeoutMs?: number
 }): Promise<GatewayProcess> {
-  const cli = new URL('../../../apps/gateway/dist/cli.js', import.meta.url).pathname
+  const cli = requireBuild(new URL('../../../apps/gateway/dist/cli.js', import.meta.url))
   const child = spawn(process.execPath, [cli, ...(options.args ?? []), options.dir], {
     env: { PATH: process.env.PATH ?? '', HOME: options.dir, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

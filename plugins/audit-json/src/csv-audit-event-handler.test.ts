@@ -10,7 +10,7 @@ import {
   TypeRegistry,
   type ConfigError,
 } from '@postern/core'
-import { memoryLogger, type LogLine } from '@postern/testing'
+import { memoryLogger, until, type LogLine } from '@postern/testing'
 import { auditKeystore, KEYSTORE_PASSWORD } from '../test/keystore.js'
 import { ACCESS_COLUMNS, type CsvAuditEventHandler } from './csv-audit-event-handler.js'
 import { cellOf, DEFAULT_FORMAT, formatRow, parseCsv, type CsvFormat } from './csv.js'
@@ -70,11 +70,6 @@ const accessIn = (dir: string) => ({ name: 'csv', topics: ['access'], logDirecto
 
 const records = (file: string, format: CsvFormat = DEFAULT_FORMAT) =>
   parseCsv(readFileSync(file, 'utf8'), format).records
-
-async function until(check: () => boolean, deadlineMs = 5000): Promise<void> {
-  const end = Date.now() + deadlineMs
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 10))
-}
 
 const accessEvent = (n: number) => ({
   _id: `tx-${n}`,

@@ -4,11 +4,12 @@ import { describe, expect, test } from 'vitest'
 import http from '@postern/http'
 import audit from '@postern/audit'
 import scripting from '@postern/scripting'
-import { startBackend, startGateway } from '@postern/testing'
+import secrets from '@postern/secrets'
+import { startBackend, startGateway, until } from '@postern/testing'
 import auditJson from '../src/index.js'
 import { appAndFailRoutes, myTopicSchema } from './fixtures.js'
 
-const plugins = [http, audit, auditJson, scripting]
+const plugins = [http, audit, secrets, auditJson, scripting]
 
 const lines = (file: string): Record<string, unknown>[] =>
   existsSync(file)
@@ -17,11 +18,6 @@ const lines = (file: string): Record<string, unknown>[] =>
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>)
     : []
-
-async function until(check: () => boolean, deadlineMs = 5000): Promise<void> {
-  const end = Date.now() + deadlineMs
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 25))
-}
 
 const auditServiceWith = (
   handler: Record<string, unknown>,

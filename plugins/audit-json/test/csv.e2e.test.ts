@@ -4,13 +4,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import http from '@postern/http'
 import audit from '@postern/audit'
 import scripting from '@postern/scripting'
-import { instanceDir, startBackend, startGateway } from '@postern/testing'
+import secrets from '@postern/secrets'
+import { instanceDir, startBackend, startGateway, until } from '@postern/testing'
 import auditJson, { ACCESS_COLUMNS, verifyCsvAuditFile } from '../src/index.js'
 import { parseCsv, DEFAULT_FORMAT } from '../src/csv.js'
 import { auditKeystore, KEYSTORE_PASSWORD } from './keystore.js'
 import { appAndFailRoutes, myTopicSchema } from './fixtures.js'
 
-const plugins = [http, audit, auditJson, scripting]
+const plugins = [http, audit, secrets, auditJson, scripting]
 
 const records = (file: string): string[][] =>
   existsSync(file) ? parseCsv(readFileSync(file, 'utf8'), DEFAULT_FORMAT).records : []
@@ -18,11 +19,6 @@ const records = (file: string): string[][] =>
 /** The cells of a row by column name. */
 const byColumn = (header: string[], row: string[]) =>
   Object.fromEntries(header.map((column, i) => [column, row[i]]))
-
-async function until(check: () => boolean, deadlineMs = 5000): Promise<void> {
-  const end = Date.now() + deadlineMs
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 25))
-}
 
 const auditServiceWith = (handler: Record<string, unknown>, name = 'AuditService') => ({
   name,

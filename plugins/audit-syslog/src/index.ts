@@ -7,6 +7,8 @@ const plugin: Plugin = definePlugin({
   name: pkg.name,
   version: pkg.version,
   core: '^1.0.0',
+  // the plugins whose types this one uses; a gateway without them refuses to start
+  dependencies: ['@postern/audit'],
   types: {
     SyslogAuditEventHandler: syslogAuditEventHandler,
   },

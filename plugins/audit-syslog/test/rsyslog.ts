@@ -5,6 +5,7 @@ import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { onTestFinished } from 'vitest'
+import { until } from '@postern/testing'
 
 /** rsyslogd from Debian's rsyslog package (.ci/apt-packages installs it). */
 export const RSYSLOGD = ['/usr/sbin/rsyslogd', '/sbin/rsyslogd'].find((p) => existsSync(p))
@@ -112,9 +113,8 @@ export async function startRsyslog(ports: { tcpPort?: number } = {}): Promise<Rs
   child.stderr!.on('data', (d: Buffer) => output.push(d.toString()))
   const exited = new Promise<void>((r) => child.once('exit', () => r()))
   // ready when the TCP input accepts connections
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
+  const accepts = () =>
+    new Promise<boolean>((resolve) => {
       const socket = connect(tcpPort, '127.0.0.1')
       socket.once('connect', () => {
         socket.destroy()
@@ -122,11 +122,11 @@ export async function startRsyslog(ports: { tcpPort?: number } = {}): Promise<Rs
       })
       socket.once('error', () => resolve(false))
     })
-    if (up) break
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`rsyslogd did not start: ${output.join('')}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
+  const state = await until(
+    async () => (child.exitCode !== null ? 'exited' : (await accepts()) && 'up'),
+    { message: 'rsyslogd to accept connections', intervalMs: 50 },
+  ).catch((err: Error) => err.message)
+  if (state !== 'up') throw new Error(`rsyslogd did not start (${state}): ${output.join('')}`)
   const received = () =>
     existsSync(out)
       ? readFileSync(out, 'utf8')
@@ -151,11 +151,14 @@ export async function startRsyslog(ports: { tcpPort?: number } = {}): Promise<Rs
     tcpPort,
     udpPort,
     received,
-    async waitFor(count, deadlineMs = 5000) {
-      const end = Date.now() + deadlineMs
-      while (received().length < count && Date.now() < end)
-        await new Promise((r) => setTimeout(r, 25))
-      return received()
+    waitFor(count, deadlineMs) {
+      return until(
+        () => {
+          const messages = received()
+          return messages.length >= count && messages
+        },
+        { ...(deadlineMs ? { timeoutMs: deadlineMs } : {}), message: `${count} syslog messages` },
+      )
     },
     stop,
   }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import http from '@postern/http'
 import audit from '@postern/audit'
-import { startBackend, startGateway } from '@postern/testing'
+import { configErrorsOf, startBackend, startGateway } from '@postern/testing'
 import auditSyslog from '../src/index.js'
 import { freePort, startRsyslog } from './rsyslog.js'
 
@@ -160,26 +160,39 @@ describe('SyslogAuditEventHandler against rsyslogd', () => {
 
   test('configuration errors name the object and the property', async () => {
     const backend = await startBackend((_req, res) => res.end('ok'))
-    await expect(gatewayWith({ protocol: 'TCP', port: 514 }, backend.url)).rejects.toThrow(
-      /connectTimeout.*required when protocol is TCP/,
-    )
-    await expect(
-      gatewayWith(
-        {
-          protocol: 'UDP',
-          port: 514,
-          severityFieldMappings: [
-            { topic: 'access', field: 'response/status', valueMappings: { FAILED: 'loud' } },
-          ],
-        },
-        backend.url,
-      ),
-    ).rejects.toThrow(/valueMappings\/FAILED.*"loud" is not a syslog severity/)
-    await expect(gatewayWith({ protocol: 'SCTP', port: 514 }, backend.url)).rejects.toThrow(
-      /protocol/,
-    )
-    await expect(
-      gatewayWith({ protocol: 'UDP', port: 514, facility: 'local9' }, backend.url),
-    ).rejects.toThrow(/facility/)
+    const handlerConfig = '/heap/1/config/eventHandlers/0/config'
+    const object = {
+      name: '{SyslogAuditEventHandler}/heap/1/config/eventHandlers/0',
+      type: 'SyslogAuditEventHandler',
+    }
+    const errorsOf = (config: Record<string, unknown>) =>
+      configErrorsOf(gatewayWith(config, backend.url))
+    expect(await errorsOf({ protocol: 'TCP', port: 514 })).toEqual([
+      expect.objectContaining({
+        code: 'ERR_POSTERN_CONFIG',
+        source: 'config/config.json',
+        pointer: `${handlerConfig}/connectTimeout`,
+        object,
+        reason: 'is required when protocol is TCP',
+      }),
+    ])
+    const mappings = [
+      { topic: 'access', field: 'response/status', valueMappings: { FAILED: 'loud' } },
+    ]
+    expect(
+      await errorsOf({ protocol: 'UDP', port: 514, severityFieldMappings: mappings }),
+    ).toEqual([
+      expect.objectContaining({
+        pointer: `${handlerConfig}/severityFieldMappings/0/valueMappings/FAILED`,
+        reason:
+          '"loud" is not a syslog severity (emergency, alert, critical, error, warning, notice, informational, debug)',
+      }),
+    ])
+    expect(await errorsOf({ protocol: 'SCTP', port: 514 })).toEqual([
+      expect.objectContaining({ code: 'ERR_POSTERN_CONFIG', pointer: `${handlerConfig}/protocol` }),
+    ])
+    expect(await errorsOf({ protocol: 'UDP', port: 514, facility: 'local9' })).toEqual([
+      expect.objectContaining({ code: 'ERR_POSTERN_CONFIG', pointer: `${handlerConfig}/facility` }),
+    ])
   })
 })

@@ -1,5 +1,7 @@
+import { ContextsView } from '../context/context.js'
+import { Headers } from '../messages/headers.js'
 import { compilePattern, compileWholePattern, javaReplacement } from './patterns.js'
-import { EL_GET, EL_SET } from './protocol.js'
+import { EL_GET, EL_SET, isElReadable, isElWritable } from './protocol.js'
 import { equals, isNullish, toText } from './coerce.js'
 
 const FORBIDDEN = new Set([
@@ -73,9 +75,51 @@ export function setProperty(base: unknown, key: unknown, value: unknown): boolea
   }
 }
 
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value)
+  // process.env (the `env` binding) has a prototype of its own
+  return proto === null || proto === Object.prototype || value === process.env
+}
+
+/**
+ * Whether a value is a map as IG's `java.util.Map`s are to expressions: a Map (Form,
+ * RequestCookies, sessions), Headers, `contexts`, another session (`keys()` and EL access), a plain
+ * object (`attributes`, JSON, `env`). A string, a list, a Request or an Entity is not.
+ */
+export function isMapLike(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false
+  if (value instanceof Map || value instanceof Headers || value instanceof ContextsView) return true
+  if (isElReadable(value)) return typeof (value as { keys?: unknown }).keys === 'function'
+  return isPlainObject(value)
+}
+
+/**
+ * The entries of a map-like value, keys as text: header names as first written, context names
+ * nearest first. Null when the value is not map-like.
+ */
+export function mapEntries(value: unknown): [string, unknown][] | null {
+  if (!isMapLike(value)) return null
+  if (value instanceof Map) return [...value].map(([k, v]: [unknown, unknown]) => [toText(k), v])
+  if (value instanceof Headers) return [...value]
+  if (value instanceof ContextsView)
+    return Object.keys(value.toJSON()).map((name) => [name, value[EL_GET](name)])
+  if (isElReadable(value)) {
+    const keys = (value as unknown as { keys(): Iterable<unknown> }).keys()
+    return [...keys].map((k) => [toText(k), value[EL_GET](toText(k))])
+  }
+  return Object.entries(value)
+}
+
+/** Whether a map-like value (see mapEntries) has the key: header names in any case. */
+export function mapHas(map: object, key: unknown): boolean {
+  if (map instanceof Map) return map.has(key) || map.has(toText(key))
+  if (map instanceof Headers) return map.has(toText(key))
+  const name = toText(key)
+  return (mapEntries(map) ?? []).some(([k]) => k === name)
+}
+
 function entriesOf(base: object): [string, unknown][] {
-  if (base instanceof Map) return [...base.entries()].map(([k, v]) => [toText(k), v])
-  return Object.entries(base)
+  return mapEntries(base) ?? Object.entries(base)
 }
 
 function stringMethod(s: string, name: string, args: unknown[]): unknown {
@@ -177,7 +221,7 @@ function mapMethod(base: object, name: string, args: unknown[]): unknown {
       return v === undefined ? args[1] : v
     }
     case 'containsKey':
-      return entriesOf(base).some(([k]) => k === key)
+      return isMapLike(base) ? mapHas(base, args[0]) : entriesOf(base).some(([k]) => k === key)
     case 'containsValue':
       return entriesOf(base).some(([, v]) => equals(v, args[0]))
     case 'keySet':
@@ -194,6 +238,8 @@ function mapMethod(base: object, name: string, args: unknown[]): unknown {
     case 'remove': {
       const v = getProperty(base, key)
       if (base instanceof Map) base.delete(key)
+      else if (isElWritable(base))
+        base[EL_SET](key, null) // headers, sessions: null removes
       else delete (base as Record<string, unknown>)[key]
       return v
     }

@@ -1,10 +1,11 @@
+import type { ExpressionFunction } from './functions/index.js'
 /** The parsed form of one `${...}`. */
 export type Node =
   | { t: 'lit'; v: unknown }
   | { t: 'id'; name: string }
   | { t: 'member'; obj: Node; key: string }
   | { t: 'index'; obj: Node; key: Node }
-  | { t: 'call'; name: string; args: Node[] }
+  | { t: 'call'; name: string; fn: ExpressionFunction; args: Node[] }
   | { t: 'method'; obj: Node; name: string; args: Node[] }
   | { t: 'unary'; op: '-' | '!' | 'empty'; arg: Node }
   | { t: 'bin'; op: BinaryOp; l: Node; r: Node }

@@ -1,7 +1,8 @@
+import { PosternError } from '../errors.js'
 /** An expression that cannot be parsed; `column` is 1-based in the whole template. */
-export class ExpressionSyntaxError extends Error {
+export class ExpressionSyntaxError extends PosternError {
   override name = 'ExpressionSyntaxError'
-  readonly code = 'ERR_POSTERN_EXPRESSION'
+  override code = 'ERR_POSTERN_EXPRESSION'
   readonly template: string
   readonly column: number
   readonly reason: string
@@ -14,12 +15,13 @@ export class ExpressionSyntaxError extends Error {
 }
 
 /** An expression used where it cannot work, e.g. assigning to something that is not an l-value. */
-export class ExpressionError extends Error {
+export class ExpressionError extends PosternError {
   override name = 'ExpressionError'
-  readonly code = 'ERR_POSTERN_EXPRESSION'
+  override code = 'ERR_POSTERN_EXPRESSION'
 }
 
 /** Raised while evaluating (a failed coercion); the expression then yields null, as in IG. */
-export class EvaluationError extends Error {
+export class EvaluationError extends PosternError {
   override name = 'EvaluationError'
+  override code = 'ERR_POSTERN_EXPRESSION'
 }

@@ -2,7 +2,6 @@ import { callMethod, getProperty } from './access.js'
 import type { Node } from './ast.js'
 import { arithmetic, compare, equals, isEmpty, isNullish, toBoolean } from './coerce.js'
 import { EvaluationError } from './errors.js'
-import { functions } from './functions/index.js'
 import { ExpressionInstant } from './instant.js'
 
 export type Bindings = Record<string, unknown>
@@ -27,9 +26,7 @@ export function evaluate(node: Node, bindings: Bindings): unknown {
       return isNullish(base) ? undefined : getProperty(base, evaluate(node.key, bindings))
     }
     case 'call': {
-      const fn = functions.get(node.name)
-      if (!fn) throw new EvaluationError(`unknown function ${node.name}`)
-      return fn(...node.args.map((a) => nullOf(evaluate(a, bindings))))
+      return node.fn(...node.args.map((a) => nullOf(evaluate(a, bindings))))
     }
     case 'method': {
       const base = evaluate(node.obj, bindings)

@@ -3,6 +3,7 @@ import { readsEntity as nodeReadsEntity, type Part } from './ast.js'
 import { isNullish, toNumber, toText } from './coerce.js'
 import { EvaluationError, ExpressionError } from './errors.js'
 import { evaluate, type Bindings } from './evaluate.js'
+import { BUILTIN_FUNCTIONS, type FunctionTable } from './functions/index.js'
 import { parseTemplate } from './parser.js'
 
 export type ExpectedType =
@@ -13,6 +14,11 @@ export interface ParseOptions {
   expectedType?: ExpectedType
   /** Bindings given at parse time; evaluation bindings take precedence over them. */
   bindings?: Bindings
+  /**
+   * The functions calls may name, bound at parse time: a gateway's `registry.functions` (built-ins
+   * and its plugins' functions). Without it, the built-in functions only.
+   */
+  functions?: FunctionTable
 }
 
 function coerce(value: unknown, type: ExpectedType): unknown {
@@ -87,7 +93,11 @@ export class Expression<T = unknown> {
   /** Parses a template; throws ExpressionSyntaxError with the column of the problem. */
   static parse<T = unknown>(template: string, options: ParseOptions = {}): Expression<T> {
     if (typeof template !== 'string') throw new TypeError('an expression template must be a string')
-    return new Expression<T>(template, parseTemplate(template), options)
+    return new Expression<T>(
+      template,
+      parseTemplate(template, options.functions ?? BUILTIN_FUNCTIONS),
+      options,
+    )
   }
 
   /** An expression that always yields `value`. */

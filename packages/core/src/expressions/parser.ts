@@ -1,6 +1,6 @@
 import type { BinaryOp, Node, Part } from './ast.js'
 import { ExpressionSyntaxError } from './errors.js'
-import { functions } from './functions/index.js'
+import type { FunctionTable } from './functions/index.js'
 import { tokenize, type Token } from './lexer.js'
 
 const WORD_OPS: Record<string, string> = {
@@ -30,9 +30,11 @@ class Parser {
   #tokens: Token[]
   #i = 0
   readonly #template: string
-  constructor(tokens: Token[], template: string) {
+  readonly #functions: FunctionTable
+  constructor(tokens: Token[], template: string, functions: FunctionTable) {
     this.#tokens = tokens
     this.#template = template
+    this.#functions = functions
   }
 
   parse(): Node {
@@ -153,8 +155,9 @@ class Parser {
           name = `${name}:${this.#next().value}`
         }
         if (this.#accept('(')) {
-          if (!functions.has(name)) this.#fail(token, `unknown function ${name}`)
-          return { t: 'call', name, args: this.#args() }
+          const fn = this.#functions.get(name)
+          if (!fn) return this.#fail(token, `unknown function ${name}`)
+          return { t: 'call', name, fn, args: this.#args() }
         }
         return { t: 'id', name }
       }
@@ -188,7 +191,7 @@ function closingBrace(template: string, start: number): number {
 }
 
 /** Splits a template into literal text and parsed `${...}` / `#{...}` expressions. */
-export function parseTemplate(template: string): Part[] {
+export function parseTemplate(template: string, functions: FunctionTable): Part[] {
   const parts: Part[] = []
   let text = ''
   let i = 0
@@ -209,7 +212,7 @@ export function parseTemplate(template: string): Part[] {
       if (text !== '') parts.push(text)
       text = ''
       parts.push({
-        node: new Parser(tokens, template).parse(),
+        node: new Parser(tokens, template, functions).parse(),
         deferred: ch === '#',
         source: template.slice(i, end + 1),
       })

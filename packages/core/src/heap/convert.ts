@@ -1,11 +1,22 @@
 import type { TSchema } from '@sinclair/typebox'
 import type { Bindings } from '../bindings.js'
-import { Expression, ExpressionSyntaxError, type ExpectedType } from '../expressions/index.js'
+import {
+  Expression,
+  ExpressionSyntaxError,
+  type ExpectedType,
+  type FunctionTable,
+} from '../expressions/index.js'
 import { parseDuration } from '../util/duration.js'
-import { conversionOf, type Conversion } from './schema.js'
+import type { ReferenceKind } from './reference-kind.js'
+import { conversionOf, REFERENCE_KIND, type Conversion } from './schema.js'
 import { validatorOf } from './validate.js'
 
 type Fail = (pointer: string, reason: string, cause?: unknown) => void
+/** What configuration expressions see: the static bindings and the gateway's functions. */
+interface Scope {
+  bindings: Bindings
+  functions: FunctionTable
+}
 type Schema = TSchema & {
   type?: string | string[]
   properties?: Record<string, Schema>
@@ -76,12 +87,14 @@ function branchFor(options: Schema[], value: unknown): Schema | undefined {
 function evaluateOne(
   text: string,
   expected: ExpectedType,
-  bindings: Bindings,
+  scope: Scope,
   at: string,
   fail: Fail,
 ): unknown {
   try {
-    return Expression.parse(text, { expectedType: expected }).eval(bindings)
+    return Expression.parse(text, { expectedType: expected, functions: scope.functions }).eval(
+      scope.bindings,
+    )
   } catch (err) {
     if (err instanceof ExpressionSyntaxError)
       fail(at, `expression syntax error at column ${err.column}: ${err.reason}`, err)
@@ -115,7 +128,7 @@ function literal(text: string, expected: ExpectedType): unknown {
 function evaluateConfigExpressions(
   schema: TSchema,
   value: unknown,
-  bindings: Bindings,
+  scope: Scope,
   fail: Fail,
   at = '',
 ): unknown {
@@ -124,31 +137,31 @@ function evaluateConfigExpressions(
   if (conversion) {
     if (conversion.kind === 'expr' || conversion.kind === 'raw') return value
     if (conversion.kind === 'enum') {
-      const text = hasExpression(value) ? evaluateOne(value, 'string', bindings, at, fail) : value
+      const text = hasExpression(value) ? evaluateOne(value, 'string', scope, at, fail) : value
       if (typeof text !== 'string') return text
       return conversion.values.find((v) => v.toLowerCase() === text.toLowerCase()) ?? text
     }
     if (hasExpression(value))
-      return evaluateOne(value, conversion.kind === 'ref' ? 'any' : 'string', bindings, at, fail)
+      return evaluateOne(value, conversion.kind === 'ref' ? 'any' : 'string', scope, at, fail)
     return value
   }
   const options = branches(s)
   if (options) {
     if (hasExpression(value)) {
       if (options.some((o) => conversionOf(o) !== undefined)) return value
-      return evaluateOne(value, 'any', bindings, at, fail)
+      return evaluateOne(value, 'any', scope, at, fail)
     }
     const branch = branchFor(options, value)
-    return branch ? evaluateConfigExpressions(branch, value, bindings, fail, at) : value
+    return branch ? evaluateConfigExpressions(branch, value, scope, fail, at) : value
   }
   if (hasExpression(value)) {
     if (typesOf(s).length === 0) return value // any JSON: left as written
-    return evaluateOne(value, expectedFor(s), bindings, at, fail)
+    return evaluateOne(value, expectedFor(s), scope, at, fail)
   }
   if (typeof value === 'string') return literal(value, expectedFor(s))
   if (Array.isArray(value) && s.items) {
     return value.map((item, i) =>
-      evaluateConfigExpressions(s.items!, item, bindings, fail, `${at}/${i}`),
+      evaluateConfigExpressions(s.items!, item, scope, fail, `${at}/${i}`),
     )
   }
   if (
@@ -158,7 +171,7 @@ function evaluateConfigExpressions(
     const out = value as Record<string, unknown>
     for (const [key, v] of Object.entries(out)) {
       const sub = childSchema(s, key)
-      if (sub) out[key] = evaluateConfigExpressions(sub, v, bindings, fail, `${at}/${escape(key)}`)
+      if (sub) out[key] = evaluateConfigExpressions(sub, v, scope, fail, `${at}/${escape(key)}`)
     }
     return out
   }
@@ -167,7 +180,8 @@ function evaluateConfigExpressions(
 
 interface ConvertOptions {
   fail: Fail
-  resolve: (ref: unknown, pointer: string, kind: string) => Promise<unknown>
+  functions: FunctionTable
+  resolve: (ref: unknown, pointer: string, kind: ReferenceKind<unknown>) => Promise<unknown>
 }
 
 async function convertAnnotated(
@@ -184,7 +198,7 @@ async function convertAnnotated(
         const expected = (
           conversion.expected === 'array' ? 'any' : conversion.expected
         ) as ExpectedType
-        return Expression.parse(text, { expectedType: expected })
+        return Expression.parse(text, { expectedType: expected, functions: options.functions })
       } catch (err) {
         if (err instanceof ExpressionSyntaxError)
           options.fail(at, `expression syntax error at column ${err.column}: ${err.reason}`, err)
@@ -193,7 +207,7 @@ async function convertAnnotated(
       }
     }
     case 'ref':
-      return options.resolve(value, at, conversion.of)
+      return options.resolve(value, at, conversion[REFERENCE_KIND])
     case 'duration':
       try {
         return parseDuration(String(value))

@@ -1,11 +1,13 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { Bindings, InstanceInfo } from '../bindings.js'
 import { ConfigError, ConfigErrors } from '../errors.js'
-import { isFilter, isHandler } from '../handler.js'
+import type { FunctionTable } from '../expressions/index.js'
 import { silentLogger, type Logger } from '../logger.js'
+import type { TokenResolver } from '../tokens/index.js'
 import { convertConfig } from './convert.js'
 import { isDecorator, RESERVED_ATTRIBUTES, type DecorationContext } from './decorator.js'
-import type { HeapletEnv } from './heaplet.js'
+import type { HeapletEnv, HeapView } from './heaplet.js'
+import type { ReferenceKind } from './reference-kind.js'
 import type { TypeRegistry } from './registry.js'
 import { problemsOf, removeAt, validatorOf } from './validate.js'
 
@@ -29,12 +31,18 @@ export interface HeapOptions {
   /** Static bindings of configuration expressions; a child heap inherits its parent's by default. */
   bindings?: Bindings
   instance?: InstanceInfo
+  /** The clock of heap objects (milliseconds since the epoch); a child heap inherits it. */
+  now?: () => number
+  /** Configuration tokens of this level (`&{name}`), for documents below it; inherited likewise. */
+  tokens?: TokenResolver
 }
 
-const KIND_CHECKS: Record<string, (value: unknown) => boolean> = {
-  Handler: isHandler,
-  Filter: isFilter,
-  Decorator: isDecorator,
+/** Where a reference is resolved from, and the declarations being created on the way there. */
+interface From {
+  readonly source: string
+  readonly pointer: string
+  /** The declarations whose creation led here: a cycle if one recurs. */
+  readonly chain: readonly Declaration[]
 }
 
 function isDeclaration(value: unknown): value is Record<string, unknown> & { type: string } {
@@ -62,6 +70,8 @@ export class Heap {
   readonly logger: Logger
   readonly bindings: Bindings
   readonly instance: InstanceInfo | undefined
+  readonly now: () => number
+  readonly tokens: TokenResolver | undefined
   readonly #declarations = new Map<string, Declaration>()
   readonly #objects = new Map<string, Promise<unknown>>()
   // Objects from ancestor heaps, with this heap's global decorations applied.
@@ -79,6 +89,13 @@ export class Heap {
     this.logger = options.logger ?? options.parent?.logger ?? silentLogger
     this.bindings = options.bindings ?? options.parent?.bindings ?? Object.create(null)
     this.instance = options.instance ?? options.parent?.instance
+    this.now = options.now ?? options.parent?.now ?? Date.now
+    this.tokens = options.tokens ?? options.parent?.tokens
+  }
+
+  /** The functions expressions built in this heap may call (the gateway's registry). */
+  get functions(): FunctionTable {
+    return this.registry.functions
   }
 
   /** A heap below this one (a route's heap below config.json's). */
@@ -188,25 +205,38 @@ export class Heap {
   }
 
   /** The object with this name, made on first use, from this heap or an ancestor. */
-  async get<T>(
+  async get<T = unknown>(
     name: string,
-    kind?: string,
+    kind?: ReferenceKind<T>,
     from: { source: string; pointer: string } = { source: this.source, pointer: '' },
   ): Promise<T> {
+    return this.#get(name, kind, { ...from, chain: [] })
+  }
+
+  async #get<T>(name: string, kind: ReferenceKind<T> | undefined, from: From): Promise<T> {
     const object = await this.#lookup(name, from)
     if (object === undefined) {
       throw new ConfigError(from.source, from.pointer, `no heap object named "${name}"`)
     }
-    this.#checkKind(object, kind, from.source, from.pointer, name)
-    return object as T
+    return this.#checkKind(object, kind, from.source, from.pointer, name)
   }
 
   /**
    * Resolves a reference: a heap object name (possibly from a configuration expression, already
    * evaluated) or an inline declaration `{ "type": ..., "config": ... }`.
    */
-  async resolve<T>(ref: unknown, pointer: string, kind?: string, source = this.source): Promise<T> {
-    if (typeof ref === 'string') return this.get<T>(ref, kind, { source, pointer })
+  async resolve<T = unknown>(
+    ref: unknown,
+    pointer: string,
+    kind?: ReferenceKind<T>,
+    source = this.source,
+  ): Promise<T> {
+    return this.#resolve(ref, kind, { source, pointer, chain: [] })
+  }
+
+  async #resolve<T>(ref: unknown, kind: ReferenceKind<T> | undefined, from: From): Promise<T> {
+    const { source, pointer } = from
+    if (typeof ref === 'string') return this.#get<T>(ref, kind, from)
     if (isDeclaration(ref)) {
       const name =
         typeof ref.name === 'string' && ref.name !== '' ? ref.name : `{${ref.type}}${pointer}`
@@ -220,9 +250,8 @@ export class Heap {
       }
       const decl = this.#declaration(ref, name, source, pointer, false)
       this.#inlineCount++
-      const object = await this.#create(decl)
-      this.#checkKind(object, kind, source, pointer, name)
-      return object as T
+      const object = await this.#create(decl, from.chain)
+      return this.#checkKind(object, kind, source, pointer, name)
     }
     throw new ConfigError(
       source,
@@ -237,7 +266,11 @@ export class Heap {
     for (const decl of this.#declarations.values()) {
       if (decl.lazy) continue
       try {
-        await this.get(decl.name, undefined, { source: decl.source, pointer: decl.pointer })
+        await this.#get(decl.name, undefined, {
+          source: decl.source,
+          pointer: decl.pointer,
+          chain: [],
+        })
       } catch (err) {
         collect(err, errors)
       }
@@ -253,11 +286,12 @@ export class Heap {
     object: unknown,
     decorations: Readonly<Record<string, unknown>>,
     at: Omit<DecorationContext, 'heap' | 'logger'>,
+    chain: readonly Declaration[] = [],
   ): Promise<unknown> {
     let decorated = object
     for (const [decoratorName, config] of Object.entries(decorations)) {
       const pointer = `${at.pointer}/${escapePointer(decoratorName)}`
-      const decorator = await this.#lookup(decoratorName, { source: at.source, pointer })
+      const decorator = await this.#lookup(decoratorName, { source: at.source, pointer, chain })
       if (decorator === undefined) {
         throw new ConfigError(at.source, pointer, `no decorator named "${decoratorName}"`, {
           name: at.name,
@@ -318,10 +352,14 @@ export class Heap {
   }
 
   // Finds a name here (made on first use) or in an ancestor (then decorated with our global decorations).
-  #lookup(name: string, from: { source: string; pointer: string }): Promise<unknown> {
+  #lookup(name: string, from: From): Promise<unknown> {
+    const decl = this.#declarations.get(name)
+    if (decl && from.chain.includes(decl)) {
+      // the object is being made and, through its own config, needs itself: it would wait forever
+      return Promise.reject(circular(decl, from.chain))
+    }
     let found = this.#objects.get(name)
     if (found) return found
-    const decl = this.#declarations.get(name)
     if (decl) {
       if (decl.lazy && !this.registry.has(decl.type)) {
         return Promise.reject(
@@ -332,7 +370,7 @@ export class Heap {
           ),
         )
       }
-      found = this.#create(decl)
+      found = this.#create(decl, from.chain)
       this.#objects.set(name, found)
       found.catch(() => this.#objects.delete(name)) // a failed object is retried, and re-reported
       return found
@@ -352,43 +390,44 @@ export class Heap {
         type: typeName(object),
         source: this.#globalSource.source,
         pointer: this.#globalSource.pointer,
-      })
+      }, from.chain)
     })
     this.#inherited.set(name, found)
     found.catch(() => this.#inherited.delete(name))
     return found
   }
 
-  #creating = new Set<string>()
-
-  async #create(decl: Declaration): Promise<unknown> {
-    const key = `${decl.source}#${decl.pointer}`
+  async #create(decl: Declaration, outer: readonly Declaration[]): Promise<unknown> {
     const object = { name: decl.name, type: decl.type }
-    if (this.#creating.has(key)) {
-      throw new ConfigError(
-        decl.source,
-        decl.pointer,
-        'circular reference between heap objects',
-        object,
-      )
-    }
-    this.#creating.add(key)
-    try {
+    if (outer.includes(decl)) throw circular(decl, outer)
+    const chain = [...outer, decl]
+    {
       const registered = this.registry.get(decl.type)!
       const heaplet = registered.heaplet
       const configPointer = `${decl.pointer}/config`
       const logger = this.logger.child({ object: decl.name, type: decl.type })
       const releases: (() => void | Promise<void>)[] = []
+      const resolve = <T>(ref: unknown, pointer: string, kind?: ReferenceKind<T>): Promise<T> =>
+        this.#resolve(ref, kind, { source: decl.source, pointer, chain })
+      const heap: HeapView = {
+        get: <T>(name: string, kind?: ReferenceKind<T>) =>
+          this.#get(name, kind, { source: decl.source, pointer: configPointer, chain }),
+        has: (name) => this.has(name),
+        resolve,
+        child: (options) => this.child(options),
+      }
       const env: HeapletEnv = {
         name: decl.name,
         type: decl.type,
-        heap: this,
+        heap,
         logger,
         source: decl.source,
         pointer: decl.pointer,
         bindings: this.bindings,
+        functions: this.registry.functions,
+        now: this.now,
         instance: this.instance,
-        resolve: (ref, pointer, kind) => this.resolve(ref, pointer, kind, decl.source),
+        resolve,
         onDestroy: (release) => void releases.push(release),
         configError: (pointer, reason, options) =>
           new ConfigError(decl.source, `${configPointer}${pointer}`, reason, object, options),
@@ -399,7 +438,7 @@ export class Heap {
         { name: decl.name, type: decl.type },
         decl.source,
         configPointer,
-        (ref, at, kind) => env.resolve(ref, at, kind),
+        resolve,
       )
       let created: unknown
       try {
@@ -420,25 +459,28 @@ export class Heap {
       if (isDecorator(created)) return created
       let decorated = created
       if (Object.keys(decl.decorations).length > 0) {
-        decorated = await this.decorate(decorated, decl.decorations, {
-          name: decl.name,
-          type: decl.type,
-          source: decl.source,
-          pointer: decl.pointer,
-        })
+        decorated = await this.decorate(
+          decorated,
+          decl.decorations,
+          { name: decl.name, type: decl.type, source: decl.source, pointer: decl.pointer },
+          chain,
+        )
       }
       for (let heap: Heap | undefined = this; heap; heap = heap.parent) {
         if (Object.keys(heap.#globalDecorators).length === 0) continue
-        decorated = await heap.decorate(decorated, heap.#globalDecorators, {
-          name: decl.name,
-          type: decl.type,
-          source: heap.#globalSource.source,
-          pointer: heap.#globalSource.pointer,
-        })
+        decorated = await heap.decorate(
+          decorated,
+          heap.#globalDecorators,
+          {
+            name: decl.name,
+            type: decl.type,
+            source: heap.#globalSource.source,
+            pointer: heap.#globalSource.pointer,
+          },
+          chain,
+        )
       }
       return decorated
-    } finally {
-      this.#creating.delete(key)
     }
   }
 
@@ -469,7 +511,7 @@ export class Heap {
     object: { name: string; type: string } | undefined,
     source: string,
     pointer: string,
-    resolve: (ref: unknown, at: string, kind: string) => Promise<unknown>,
+    resolve: (ref: unknown, at: string, kind: ReferenceKind<unknown>) => Promise<unknown>,
   ): Promise<unknown> {
     const errors: ConfigError[] = []
     const fail = (at: string, reason: string, cause?: unknown) =>
@@ -480,7 +522,7 @@ export class Heap {
     const data = convertConfig.evaluateConfigExpressions(
       schema,
       structuredClone(config),
-      this.bindings,
+      { bindings: this.bindings, functions: this.registry.functions },
       fail,
     )
     if (errors.length > 0) throw new ConfigErrors(errors)
@@ -506,25 +548,38 @@ export class Heap {
     }
     const converted = await convertConfig.convert(schema, data, '', {
       fail,
+      functions: this.registry.functions,
       resolve: (ref, at, kind) => resolve(ref, pointer + at, kind),
     })
     if (errors.length > 0) throw new ConfigErrors(errors)
     return converted
   }
 
-  #checkKind(
+  #checkKind<T>(
     object: unknown,
-    kind: string | undefined,
+    kind: ReferenceKind<T> | undefined,
     source: string,
     pointer: string,
     name: string,
-  ): void {
-    if (kind === undefined) return
-    const check = KIND_CHECKS[kind]
-    if (check && !check(object)) {
-      throw new ConfigError(source, pointer, `heap object "${name}" is not a ${kind}`)
+  ): T {
+    if (kind !== undefined && !kind.is(object)) {
+      const article = /^[AEIOU]/i.test(kind.name) ? 'an' : 'a'
+      throw new ConfigError(source, pointer, `heap object "${name}" is not ${article} ${kind.name}`)
     }
+    return object as T
   }
+}
+
+// Reported at the declaration that closes the cycle; the cause names the whole cycle.
+function circular(decl: Declaration, chain: readonly Declaration[]): ConfigError {
+  const cycle = [...chain.slice(chain.indexOf(decl)), decl].map((d) => `"${d.name}"`).join(' -> ')
+  return new ConfigError(
+    decl.source,
+    decl.pointer,
+    'circular reference between heap objects',
+    { name: decl.name, type: decl.type },
+    { cause: new Error(`cycle: ${cycle}`) },
+  )
 }
 
 function typeName(object: unknown): string {

@@ -6,13 +6,16 @@ import {
   type TUnsafe,
 } from '@sinclair/typebox'
 import type { Expression } from '../expressions/index.js'
+import type { ReferenceKind } from './reference-kind.js'
 
 /** The annotation the heap reads to turn a JSON value into something else before `create`. */
 export const X_POSTERN = 'x-postern'
+/** Where a Ref's kind sits in its annotation: a symbol, so the schema still serializes as JSON. */
+export const REFERENCE_KIND: unique symbol = Symbol('postern.referenceKind') as never
 
 export type Conversion =
   | { kind: 'expr'; expected: string }
-  | { kind: 'ref'; of: string }
+  | { kind: 'ref'; of: string; [REFERENCE_KIND]: ReferenceKind<unknown> }
   | { kind: 'duration' }
   | { kind: 'raw' }
   | { kind: 'enum'; values: readonly string[] }
@@ -52,14 +55,16 @@ export function Expr<T extends TSchema>(
 
 /**
  * A reference to another heap object: its name (also from a configuration expression) or an
- * inline declaration `{ "type": ..., "config": ... }`. `kind` is checked after creation: a
- * `Handler` must have `handle`, a `Filter` must have `filter`.
+ * inline declaration `{ "type": ..., "config": ... }`. The heap checks the object against `kind`
+ * once, when it resolves the reference: `Ref(Kinds.Handler)` is a Handler in `create`.
  */
-export function Ref<T>(kind: string, options: SchemaOptions = {}): TUnsafe<T> {
+export function Ref<T>(kind: ReferenceKind<T>, options: SchemaOptions = {}): TUnsafe<T> {
+  if (typeof kind?.is !== 'function')
+    throw new TypeError('Ref() takes a reference kind: Kinds.Handler, or one from referenceKind()')
   return Type.Unsafe<T>({
     ...options,
     type: ['string', 'object'],
-    [X_POSTERN]: { kind: 'ref', of: kind },
+    [X_POSTERN]: { kind: 'ref', of: kind.name, [REFERENCE_KIND]: kind },
   })
 }
 

@@ -8,8 +8,19 @@ import { Form } from './form.js'
 export type BodyStream = AsyncIterable<Uint8Array> & { destroy?(err?: Error): unknown }
 
 export interface ReadOptions {
-  /** Maximum number of bytes to read; more is a RequestError 413. Default: Entity.defaultLimit. */
+  /** Maximum number of bytes to read; more is a RequestError (413, or 502 for a response). Default: the entity's `limit`. */
   limit?: number
+}
+
+/** The default read limit of an entity: 10 MiB (the gateway's `postern.entity.limit` changes it). */
+export const DEFAULT_ENTITY_LIMIT = 10 * 1024 * 1024
+
+/** How an entity reads: set per gateway on the requests it receives, passed on to the responses. */
+export interface EntityOptions {
+  /** Maximum number of bytes read into memory. Default: DEFAULT_ENTITY_LIMIT. */
+  limit?: number
+  /** Keep malformed percent escapes of form parameters as written instead of answering 400. */
+  lenientFormDecoding?: boolean
 }
 
 const EMPTY = Buffer.alloc(0)
@@ -22,8 +33,12 @@ const EMPTY = Buffer.alloc(0)
  * `buffer()` first (Expression.evaluate does when the expression reads an entity).
  */
 export class Entity {
-  /** The default read limit: 10 MiB. The gateway may change it at startup. */
-  static defaultLimit = 10 * 1024 * 1024
+  /** Maximum number of bytes read into memory when no read names its own limit. */
+  limit: number
+  /** Whether malformed form escapes are kept as written (`ignoreFormParamDecodingError`). */
+  lenientFormDecoding: boolean
+  /** A response's content over the limit is the upstream's fault: 502, not the client's 413. */
+  readonly #overLimitStatus: 413 | 502
 
   #stream: BodyStream | null = null
   #buffer: Buffer | null = EMPTY
@@ -32,9 +47,20 @@ export class Entity {
   #json: { value: unknown } | null = null
   readonly #headers: Headers | undefined
 
-  /** @param headers the owning message's headers, kept in step with the content (Content-Length). */
-  constructor(headers?: Headers) {
+  /**
+   * @param headers the owning message's headers, kept in step with the content (Content-Length).
+   * @param of whose content this is: a request's (over the limit: 413) or a response's (502).
+   */
+  constructor(headers?: Headers, of: 'request' | 'response' = 'request', options: EntityOptions = {}) {
     this.#headers = headers
+    this.#overLimitStatus = of === 'response' ? 502 : 413
+    this.limit = options.limit ?? DEFAULT_ENTITY_LIMIT
+    this.lenientFormDecoding = options.lenientFormDecoding ?? false
+  }
+
+  /** The read options of this entity, to give a message made for it (a response to a request). */
+  get options(): EntityOptions {
+    return { limit: this.limit, lenientFormDecoding: this.lenientFormDecoding }
   }
 
   /** True when there is no content at all (nothing buffered, no stream). */
@@ -99,7 +125,7 @@ export class Entity {
   /** Reads the whole content into memory, once; later calls return the same bytes. */
   buffer(options: ReadOptions = {}): Promise<Buffer> {
     if (this.#stream === null) return Promise.resolve(this.#buffer ?? EMPTY)
-    this.#loading ??= this.#read(this.#stream, options.limit ?? Entity.defaultLimit)
+    this.#loading ??= this.#read(this.#stream, options.limit ?? this.limit)
     return this.#loading
   }
 
@@ -118,7 +144,7 @@ export class Entity {
   }
 
   async form(options?: ReadOptions): Promise<Form> {
-    return Form.parse(await this.text(options))
+    return Form.parse(await this.text(options), this.lenientFormDecoding)
   }
 
   /** The buffered content as text, or null when not buffered. */
@@ -138,7 +164,9 @@ export class Entity {
 
   /** The buffered content as a Form, or null when not buffered. */
   get formValue(): Form | null {
-    return this.isBuffered ? Form.parse(this.#buffer!.toString('utf8')) : null
+    return this.isBuffered
+      ? Form.parse(this.#buffer!.toString('utf8'), this.lenientFormDecoding)
+      : null
   }
 
   /** The buffered bytes, or null when not buffered. */
@@ -228,7 +256,10 @@ export class Entity {
   async #read(stream: BodyStream, limit: number): Promise<Buffer> {
     if (this.#length !== undefined && this.#length > limit) {
       stream.destroy?.()
-      throw new RequestError(413, `entity of ${this.#length} bytes is over the limit of ${limit}`)
+      throw new RequestError(
+        this.#overLimitStatus,
+        `entity of ${this.#length} bytes is over the limit of ${limit}`,
+      )
     }
     const chunks: Buffer[] = []
     let total = 0
@@ -236,7 +267,7 @@ export class Entity {
       total += chunk.length
       if (total > limit) {
         stream.destroy?.()
-        throw new RequestError(413, `entity is over the limit of ${limit} bytes`)
+        throw new RequestError(this.#overLimitStatus, `entity is over the limit of ${limit} bytes`)
       }
       chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))
     }

@@ -22,18 +22,18 @@ function encodeFormPart(value: string): string {
  * the order they came.
  */
 export class Form extends Map<string, string[]> {
-  /** Set by the gateway from the `org.forgerock.http.util.ignoreFormParamDecodingError` property. */
-  static lenientDecoding = false
-
-  /** Parses `a=1&b=2&a=3`; a malformed percent escape is a RequestError 400. */
-  static parse(text: string | null | undefined): Form {
+  /**
+   * Parses `a=1&b=2&a=3`; a malformed percent escape is a RequestError 400, or kept as written when
+   * `lenient` (the gateway's `org.forgerock.http.util.ignoreFormParamDecodingError`).
+   */
+  static parse(text: string | null | undefined, lenient = false): Form {
     const form = new Form()
     if (!text) return form
     for (const pair of text.split('&')) {
       if (pair === '') continue
       const eq = pair.indexOf('=')
-      const name = decodeFormPart(eq < 0 ? pair : pair.slice(0, eq), Form.lenientDecoding)
-      const value = eq < 0 ? '' : decodeFormPart(pair.slice(eq + 1), Form.lenientDecoding)
+      const name = decodeFormPart(eq < 0 ? pair : pair.slice(0, eq), lenient)
+      const value = eq < 0 ? '' : decodeFormPart(pair.slice(eq + 1), lenient)
       form.add(name, value)
     }
     return form

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest'
 import { RequestError } from '../errors.js'
 import { EL_GET, EL_SET } from '../expressions/protocol.js'
 import { formatSetCookie, parseSetCookie, RequestCookies } from './cookies.js'
-import { Entity } from './entity.js'
+import { DEFAULT_ENTITY_LIMIT, Entity } from './entity.js'
 import { Form } from './form.js'
 import { Headers } from './headers.js'
 import { Request } from './request.js'
@@ -153,6 +153,35 @@ describe('Entity', () => {
       code: 'ERR_POSTERN_REQUEST',
     })
     expect(stream.destroyed).toBe(true)
+  })
+
+  test("a response's body over the limit is the upstream's fault: 502, not 413", async () => {
+    const response = new Response()
+    response.entity.setStream(streamOf('12345', '67890'))
+    await expect(response.entity.buffer({ limit: 8 })).rejects.toMatchObject({
+      status: 502,
+      code: 'ERR_POSTERN_REQUEST',
+    })
+    const request = new Request()
+    request.entity.setStream(streamOf('12345', '67890'))
+    await expect(request.entity.buffer({ limit: 8 })).rejects.toMatchObject({ status: 413 })
+  })
+
+  test("an entity's limit and form decoding come from its message's options, not a global", async () => {
+    const strict = new Request({ entity: 'a=%zz' })
+    await expect(strict.entity.form()).rejects.toMatchObject({ status: 400 })
+    const lenient = new Request({
+      entity: 'a=%zz',
+      entityOptions: { limit: 4, lenientFormDecoding: true },
+    })
+    expect(lenient.entity.limit).toBe(4)
+    expect(new Request().entity.limit).toBe(DEFAULT_ENTITY_LIMIT)
+    expect((await lenient.entity.form()).get('a')).toEqual(['%zz'])
+    const copy = lenient.copy()
+    expect(copy.entity.options).toEqual({ limit: 4, lenientFormDecoding: true })
+    const tooBig = new Request({ entityOptions: { limit: 4 } })
+    tooBig.entity.setStream(streamOf('12345'))
+    await expect(tooBig.entity.text()).rejects.toMatchObject({ status: 413 })
   })
 
   test('a declared length over the limit is refused before reading', async () => {

@@ -1,5 +1,5 @@
 import { RequestCookies } from './cookies.js'
-import { Entity } from './entity.js'
+import { Entity, type EntityOptions } from './entity.js'
 import { Form } from './form.js'
 import { Headers } from './headers.js'
 import { MutableUri } from './uri.js'
@@ -10,8 +10,18 @@ export interface RequestInit {
   version?: string
   headers?: Headers | Record<string, string | string[]>
   entity?: unknown
-  /** The client's signal, or a function making it on first use (most requests never need one). */
+  /**
+   * The caller's signal, a deadline or a cancellation of the calls made with this request
+   * (`AbortSignal.timeout(ms)`): ClientHandler always honours it.
+   */
   signal?: AbortSignal | (() => AbortSignal)
+  /**
+   * Aborted when the client that sent the request goes away, or a function making it on first use
+   * (the server sets it; most requests never need one).
+   */
+  clientSignal?: AbortSignal | (() => AbortSignal | undefined)
+  /** The entity's read limit and form decoding (the gateway sets them on the requests it receives). */
+  entityOptions?: EntityOptions
 }
 
 /**
@@ -25,6 +35,7 @@ export class Request {
   readonly headers: Headers
   readonly entity: Entity
   #signal: AbortSignal | (() => AbortSignal) | undefined
+  #clientSignal: AbortSignal | (() => AbortSignal | undefined) | undefined
   #cookies: { source: readonly string[]; cookies: RequestCookies } | null = null
 
   constructor(init: RequestInit = {}) {
@@ -37,12 +48,19 @@ export class Request {
           : init.uri
     this.version = init.version ?? 'HTTP/1.1'
     this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers)
-    this.entity = new Entity(this.headers)
+    this.entity = new Entity(this.headers, 'request', init.entityOptions)
     if (init.entity !== undefined) this.entity.set(init.entity)
     this.#signal = init.signal
+    this.#clientSignal = init.clientSignal
   }
 
-  /** Aborted when the client goes away; outgoing calls made for this request may pass it on. */
+  /**
+   * The caller's deadline or cancellation of the calls made with this request: ClientHandler
+   * always honours it.
+   *
+   * @example
+   * const request = new Request({ uri: jwksUri, signal: AbortSignal.timeout(10_000) })
+   */
   get signal(): AbortSignal | undefined {
     if (typeof this.#signal === 'function') this.#signal = this.#signal()
     return this.#signal
@@ -50,6 +68,19 @@ export class Request {
 
   set signal(signal: AbortSignal | undefined) {
     this.#signal = signal
+  }
+
+  /**
+   * Aborted when the client that sent this request goes away. ClientHandler and
+   * ReverseProxyHandler pass it on only with `propagateDisconnection`.
+   */
+  get clientSignal(): AbortSignal | undefined {
+    if (typeof this.#clientSignal === 'function') this.#clientSignal = this.#clientSignal()
+    return this.#clientSignal
+  }
+
+  set clientSignal(signal: AbortSignal | undefined) {
+    this.#clientSignal = signal
   }
 
   /** The request cookies, parsed from the Cookie headers (re-parsed when those change). */
@@ -63,7 +94,7 @@ export class Request {
 
   /** A copy of the query parameters decoded as a form; changes to it do not change the request. */
   get queryParams(): Form {
-    return Form.parse(this.uri.rawQuery)
+    return Form.parse(this.uri.rawQuery, this.entity.lenientFormDecoding)
   }
 
   /** A copy of this request, with a copy of the headers; the entity is shared when it streams. */
@@ -73,7 +104,9 @@ export class Request {
       uri: this.uri.clone(),
       version: this.version,
       headers: new Headers(this.headers),
+      entityOptions: this.entity.options,
       ...(this.#signal ? { signal: () => this.signal! } : {}),
+      ...(this.#clientSignal ? { clientSignal: () => this.clientSignal } : {}),
     })
     const body = this.entity.body()
     if (body !== null) {

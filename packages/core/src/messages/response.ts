@@ -1,4 +1,4 @@
-import { Entity } from './entity.js'
+import { Entity, type EntityOptions } from './entity.js'
 import { Headers } from './headers.js'
 import { Status } from './status.js'
 
@@ -8,6 +8,8 @@ export interface ResponseInit {
   headers?: Headers | Record<string, string | string[]>
   entity?: unknown
   cause?: Error
+  /** The entity's read limit (ClientHandler passes on the request's). */
+  entityOptions?: EntityOptions
 }
 
 /** An HTTP response as it travels back through filters. */
@@ -26,7 +28,7 @@ export class Response {
     this.version = init.version ?? 'HTTP/1.1'
     this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers)
     this.trailers = new Headers()
-    this.entity = new Entity(this.headers)
+    this.entity = new Entity(this.headers, 'response', init.entityOptions)
     if (init.entity !== undefined) this.entity.set(init.entity)
     this.cause = init.cause ?? null
   }

@@ -1,7 +1,8 @@
+import { PosternError } from '../errors.js'
 /** Thrown for a string that is not a URI reference. */
-export class UriSyntaxError extends TypeError {
+export class UriSyntaxError extends PosternError {
   override name = 'UriSyntaxError'
-  readonly code = 'ERR_POSTERN_URI'
+  override code = 'ERR_POSTERN_URI'
 }
 
 // RFC 3986 appendix B, with the authority split into user info, host and port.

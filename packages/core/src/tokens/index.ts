@@ -10,4 +10,4 @@ export {
 } from './resolvers.js'
 export { hasToken, resolveTokens, TokenResolutionError } from './tokens.js'
 export type { TokenResolver } from './tokens.js'
-export { ConfigTransformError, transformConfig } from './transformations.js'
+export { transformConfig } from './transformations.js'

@@ -1,3 +1,4 @@
+import { PosternError } from '../errors.js'
 import { readdir, readFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { parseJavaProperties } from '../util/properties.js'
@@ -90,9 +91,9 @@ export class TokenResolverChain implements TokenResolver {
 }
 
 /** A token defined in two files of one directory: IG refuses to start. */
-export class TokenFileError extends Error {
+export class TokenFileError extends PosternError {
   override name = 'TokenFileError'
-  readonly code = 'ERR_POSTERN_TOKEN'
+  override code = 'ERR_POSTERN_TOKEN'
 }
 
 /**

@@ -1,7 +1,8 @@
+import { PosternError } from '../errors.js'
 /** A configuration token that no resolver knows and that has no default. */
-export class TokenResolutionError extends Error {
+export class TokenResolutionError extends PosternError {
   override name = 'TokenResolutionError'
-  readonly code = 'ERR_POSTERN_TOKEN'
+  override code = 'ERR_POSTERN_TOKEN'
   readonly token: string
   constructor(token: string) {
     super(`configuration token &{${token}} cannot be resolved and has no default`)

@@ -1,23 +1,12 @@
+import { ConfigError } from '../errors.js'
 import { nodeEncoding } from '../util/charset.js'
 import { resolveTokens, TokenResolutionError, type TokenResolver } from './tokens.js'
 
-/** A transformation that cannot be applied, or a token that cannot be resolved, at a JSON pointer. */
-export class ConfigTransformError extends Error {
-  override name = 'ConfigTransformError'
-  readonly code = 'ERR_POSTERN_CONFIG'
-  readonly pointer: string
-  readonly reason: string
-  constructor(pointer: string, reason: string, options?: ErrorOptions) {
-    super(`${pointer}: ${reason}`, options)
-    this.pointer = pointer
-    this.reason = reason
-  }
-}
 
 function charset(name: unknown, at: string): BufferEncoding {
   if (name === undefined) return 'utf8'
   const enc = nodeEncoding(String(name))
-  if (!enc) throw new ConfigTransformError(`${at}/$charset`, `unsupported charset ${String(name)}`)
+  if (!enc) throw transformError(`${at}/$charset`, `unsupported charset ${String(name)}`)
   return enc
 }
 
@@ -26,14 +15,14 @@ function parseJson(text: string, kind: 'array' | 'object', at: string): unknown 
   try {
     value = JSON.parse(text)
   } catch (err) {
-    throw new ConfigTransformError(at, `not a JSON ${kind}: ${text}`, { cause: err })
+    throw transformError(at, `not a JSON ${kind}: ${text}`, { cause: err })
   }
   if (
     kind === 'array'
       ? !Array.isArray(value)
       : typeof value !== 'object' || value === null || Array.isArray(value)
   ) {
-    throw new ConfigTransformError(at, `not a JSON ${kind}: ${text}`)
+    throw transformError(at, `not a JSON ${kind}: ${text}`)
   }
   return value
 }
@@ -46,7 +35,7 @@ const TRANSFORMS: Record<string, Transform> = {
   $number: (s, _n, at) => {
     const n = s === null ? NaN : Number(s.trim())
     if (s === null || s.trim() === '' || Number.isNaN(n))
-      throw new ConfigTransformError(at, `not a number: ${String(s)}`)
+      throw transformError(at, `not a number: ${String(s)}`)
     return n
   },
   $bool: (s) => s !== null && s.toLowerCase() === 'true',
@@ -69,25 +58,49 @@ function escape(segment: string): string {
  * applies transformations (`{"$int": "&{port|8080}"}`) leaf first. `${}` expressions are left for
  * the heap. Errors carry the JSON pointer of the node.
  */
-export function transformConfig(json: unknown, resolver: TokenResolver, pointer = ''): unknown {
+/**
+ * Resolves the configuration tokens of a JSON document and applies IG's transformations
+ * (`$bool`, `$int`, `$base64:encode`, ...). A token that cannot be resolved or a transformation
+ * that cannot be applied is a ConfigError at its JSON pointer in `source`.
+ */
+export function transformConfig(
+  json: unknown,
+  resolver: TokenResolver,
+  pointer = '',
+  source = '',
+): unknown {
+  try {
+    return transform(json, resolver, pointer)
+  } catch (err) {
+    if (err instanceof ConfigError && source !== '' && err.source === '')
+      throw new ConfigError(source, err.pointer, err.reason, undefined, { cause: err.cause })
+    throw err
+  }
+}
+
+function transformError(pointer: string, reason: string, options?: ErrorOptions): ConfigError {
+  return new ConfigError('', pointer, reason, undefined, options)
+}
+
+function transform(json: unknown, resolver: TokenResolver, pointer: string): unknown {
   if (typeof json === 'string') {
     try {
       return resolveTokens(json, resolver)
     } catch (err) {
       if (err instanceof TokenResolutionError)
-        throw new ConfigTransformError(pointer, err.message, { cause: err })
+        throw transformError(pointer, err.message, { cause: err })
       throw err
     }
   }
   if (Array.isArray(json))
-    return json.map((v, i) => transformConfig(v, resolver, `${pointer}/${i}`))
+    return json.map((v, i) => transform(v, resolver, `${pointer}/${i}`))
   if (typeof json !== 'object' || json === null) return json
   const node = json as Record<string, unknown>
   const key = Object.keys(node).find((k) => k in TRANSFORMS)
   if (key !== undefined) {
-    const input = transformConfig(node[key], resolver, `${pointer}/${escape(key)}`)
+    const input = transform(node[key], resolver, `${pointer}/${escape(key)}`)
     if (input !== null && typeof input !== 'string') {
-      throw new ConfigTransformError(
+      throw transformError(
         `${pointer}/${escape(key)}`,
         `${key} needs a string, found ${JSON.stringify(input)}`,
       )
@@ -96,6 +109,6 @@ export function transformConfig(json: unknown, resolver: TokenResolver, pointer 
   }
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(node))
-    out[k] = transformConfig(v, resolver, `${pointer}/${escape(k)}`)
+    out[k] = transform(v, resolver, `${pointer}/${escape(k)}`)
   return out
 }

@@ -7,10 +7,12 @@ export class CircuitBreaker {
   readonly #size: number
   readonly #maxFailures: number
   readonly #openMs: number
+  readonly #now: () => number
   #failures = 0
   #openUntil = 0
 
-  constructor(maxFailures: number, size: number, openMs: number) {
+  /** @param now the clock in milliseconds: a heaplet passes `env.now`. */
+  constructor(maxFailures: number, size: number, openMs: number, now: () => number = Date.now) {
     if (!(maxFailures > 0))
       throw new RangeError('circuitBreaker.maxFailures must be greater than zero')
     if (!(size > maxFailures))
@@ -18,11 +20,12 @@ export class CircuitBreaker {
     this.#size = size
     this.#maxFailures = maxFailures
     this.#openMs = openMs
+    this.#now = now
   }
 
   get isOpen(): boolean {
     if (this.#openUntil === 0) return false
-    if (Date.now() < this.#openUntil) return true
+    if (this.#now() < this.#openUntil) return true
     // the open duration is over: closed again, with a fresh window
     this.#openUntil = 0
     this.#window.length = 0
@@ -34,6 +37,6 @@ export class CircuitBreaker {
     this.#window.push(failed)
     if (failed) this.#failures++
     if (this.#window.length > this.#size && this.#window.shift()) this.#failures--
-    if (this.#failures >= this.#maxFailures) this.#openUntil = Date.now() + this.#openMs
+    if (this.#failures >= this.#maxFailures) this.#openUntil = this.#now() + this.#openMs
   }
 }

@@ -1,7 +1,8 @@
+import { PosternError } from '../errors.js'
 /** A duration that cannot be parsed. */
-export class DurationError extends Error {
+export class DurationError extends PosternError {
   override name = 'DurationError'
-  readonly code = 'ERR_POSTERN_DURATION'
+  override code = 'ERR_POSTERN_DURATION'
 }
 
 const NS_PER: Record<string, bigint> = {}

@@ -1,4 +1,5 @@
 import {
+  referenceKind,
   Expr,
   heaplet,
   Ref,
@@ -21,6 +22,9 @@ export function isThrottlingPolicy(value: unknown): value is ThrottlingPolicy {
 }
 
 /** A fixed rate (what ThrottlingFilter's `rate` becomes). */
+/** A reference to a throttling rate policy (MappedThrottlingPolicy, a script, ...). */
+export const ThrottlingPolicyKind = referenceKind('ThrottlingPolicy', isThrottlingPolicy)
+
 export function fixedRate(rate: ThrottlingRate): ThrottlingPolicy {
   return { lookup: async () => rate }
 }
@@ -43,7 +47,7 @@ export const mappedThrottlingPolicy = heaplet({
       Object.entries(config.throttlingRatesMapping).map(([k, v]) => [k, toRate(v)]),
     )
     const fallback = toRate(config.defaultRate)
-    const mapper = config.throttlingRateMapper as Expression<string>
+    const mapper = config.throttlingRateMapper
     const bindings: Bindings = env.bindings
     return {
       async lookup(context, request) {
@@ -58,7 +62,7 @@ export const mappedThrottlingPolicy = heaplet({
 export const defaultRateThrottlingPolicy = heaplet({
   schema: Type.Object(
     {
-      delegateThrottlingRatePolicy: Ref<ThrottlingPolicy>('ThrottlingPolicy'),
+      delegateThrottlingRatePolicy: Ref(ThrottlingPolicyKind),
       defaultRate: RateConfig,
     },
     { additionalProperties: false },
@@ -67,8 +71,6 @@ export const defaultRateThrottlingPolicy = heaplet({
   create: (config): ThrottlingPolicy => {
     const fallback = toRate(config.defaultRate)
     const delegate = config.delegateThrottlingRatePolicy
-    if (!isThrottlingPolicy(delegate))
-      throw new TypeError('delegateThrottlingRatePolicy must be a throttling policy')
     return {
       lookup: async (context, request) => (await delegate.lookup(context, request)) ?? fallback,
     }

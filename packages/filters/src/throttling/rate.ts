@@ -1,4 +1,5 @@
-import { parseDurationNs, Type } from '@postern/core'
+
+import { parseDurationNs, PosternError, Type } from '@postern/core'
 
 /** A throttling rate: so many requests per duration. */
 export interface ThrottlingRate {
@@ -6,9 +7,9 @@ export interface ThrottlingRate {
   readonly durationMs: number
 }
 
-export class ThrottlingRateError extends Error {
+export class ThrottlingRateError extends PosternError {
   override name = 'ThrottlingRateError'
-  readonly code = 'ERR_POSTERN_THROTTLING'
+  override code = 'ERR_POSTERN_THROTTLING'
 }
 
 /** The JSON of a rate, as every throttling property writes it. */

@@ -15,7 +15,7 @@ import {
   type Handler,
   type Request,
 } from '@postern/core'
-import { fixedRate, isThrottlingPolicy, type ThrottlingPolicy } from './policies.js'
+import { fixedRate, ThrottlingPolicyKind, type ThrottlingPolicy } from './policies.js'
 import { RateConfig, toRate } from './rate.js'
 import { MemoryThrottlingStore, type ThrottlingStore } from './store.js'
 
@@ -29,13 +29,13 @@ export class ThrottlingFilter implements Filter {
   readonly #grouping: Expression<string> | undefined
   readonly #policy: ThrottlingPolicy
   readonly #store: ThrottlingStore
-  readonly #env: { bindings: Bindings; logger: Logger }
+  readonly #env: { bindings: Bindings; logger: Logger; now: () => number }
 
   constructor(
     grouping: Expression<string> | undefined,
     policy: ThrottlingPolicy,
     store: ThrottlingStore,
-    env: { bindings: Bindings; logger: Logger },
+    env: { bindings: Bindings; logger: Logger; now: () => number },
   ) {
     this.#grouping = grouping
     this.#policy = policy
@@ -60,7 +60,7 @@ export class ThrottlingFilter implements Filter {
     }
     const rate = await this.#policy.lookup(context, request)
     if (rate === null) return next.handle(context, request) // no rate for this request: not throttled
-    const { allowed, retryAfterMs } = await this.#store.take(partition, rate, Date.now())
+    const { allowed, retryAfterMs } = await this.#store.take(partition, rate, this.#env.now())
     if (allowed) return next.handle(context, request)
     return new Response({
       status: 429,
@@ -77,7 +77,7 @@ const ThrottlingFilterConfig = Type.Object(
       }),
     ),
     throttlingRatePolicy: Type.Optional(
-      Ref<ThrottlingPolicy>('ThrottlingPolicy', {
+      Ref(ThrottlingPolicyKind, {
         description: 'MappedThrottlingPolicy, DefaultRateThrottlingPolicy...',
       }),
     ),
@@ -112,15 +112,13 @@ export const throttlingFilter = heaplet({
         throw env.configError('/rate', (err as Error).message)
       }
     } else {
-      if (!isThrottlingPolicy(config.throttlingRatePolicy))
-        throw env.configError('/throttlingRatePolicy', 'is not a throttling policy')
-      policy = config.throttlingRatePolicy
+      policy = config.throttlingRatePolicy!
     }
     const store = new MemoryThrottlingStore()
-    const timer = setInterval(() => void store.clean(Date.now()), config.cleaningInterval)
+    const timer = setInterval(() => void store.clean(env.now()), config.cleaningInterval)
     timer.unref()
     env.onDestroy(() => clearInterval(timer))
-    const grouping = config.requestGroupingPolicy as Expression<string> | undefined
+    const grouping = config.requestGroupingPolicy
     return new ThrottlingFilter(
       grouping && grouping.template !== '' ? grouping : undefined,
       policy,

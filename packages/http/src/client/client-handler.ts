@@ -1,14 +1,13 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici'
-import { isProxyOptions, type ProxyOptions } from './proxy-options.js'
+import { ProxyOptionsKind, type ProxyOptions } from './proxy-options.js'
 import {
+  Kinds,
   channels,
-  CircuitBreaker,
   Expr,
   Raw,
   requestBindings,
   Duration,
   heaplet,
-  isClientTlsProvider,
   Ref,
   Response,
   StringEnum,
@@ -24,9 +23,11 @@ import {
   type Request,
   type Static,
 } from '@postern/core'
+import { CircuitBreaker } from '@postern/core/internal'
+import { serverNameOf, targetConnector } from './connector.js'
 import { endToEnd, isHopByHop } from './hop-by-hop.js'
 import { tunnel, type WebSocketOptions } from './websocket.js'
-import type { Expression, Bindings } from '@postern/core'
+import type { Bindings } from '@postern/core'
 
 const SKIP_REQUEST = new Set(['host', 'content-length'])
 
@@ -40,7 +41,7 @@ export const ClientHandlerConfig = Type.Object(
     waitQueueSize: Type.Optional(
       Type.Integer({
         minimum: 0,
-        description: 'Requests allowed to wait for a connection; more are refused (502).',
+        description: 'Requests allowed to wait for a connection; more are refused.',
       }),
     ),
     soTimeout: Duration({
@@ -59,12 +60,12 @@ export const ClientHandlerConfig = Type.Object(
       description: 'Cancel the upstream call when the client disconnects.',
     }),
     tls: Type.Optional(
-      Ref<ClientTlsProvider>('ClientTlsOptions', {
+      Ref(Kinds.ClientTlsOptions, {
         description: 'ClientTlsOptions for HTTPS upstreams.',
       }),
     ),
     proxyOptions: Type.Optional(
-      Ref<ProxyOptions>('ProxyOptions', { description: 'NoProxyOptions or SystemProxyOptions.' }),
+      Ref(ProxyOptionsKind, { description: 'NoProxyOptions or SystemProxyOptions.' }),
     ),
     retries: Type.Optional(
       Type.Object(
@@ -108,7 +109,7 @@ export const ClientHandlerConfig = Type.Object(
             { additionalProperties: false },
           ),
           openHandler: Type.Optional(
-            Ref<Handler>('Handler', { description: 'Handles requests while the circuit is open.' }),
+            Ref(Kinds.Handler, { description: 'Handles requests while the circuit is open.' }),
           ),
           executor: Type.Optional(
             Raw({ description: 'Not used: Node schedules on its event loop.' }),
@@ -128,7 +129,7 @@ export const ClientHandlerConfig = Type.Object(
             Duration({ description: "Default: the handler's connectionTimeout." }),
           ),
           soTimeout: Type.Optional(Duration({ description: "Default: the handler's soTimeout." })),
-          tls: Type.Optional(Ref<ClientTlsProvider>('ClientTlsOptions')),
+          tls: Type.Optional(Ref(Kinds.ClientTlsOptions)),
         },
         { additionalProperties: false },
       ),
@@ -138,9 +139,17 @@ export const ClientHandlerConfig = Type.Object(
 )
 export type ClientHandlerConfig = Static<typeof ClientHandlerConfig>
 
+/** What a ClientHandler does when a call fails (unreachable, timed out, circuit open). */
+export type FailureMode =
+  /** ClientHandler: the error propagates through the promise (500 when nothing handles it). */
+  | 'propagate'
+  /** ReverseProxyHandler: the answer is a 502 Bad Gateway response, carrying the error as cause. */
+  | 'respond'
+
 /**
  * Sends the request to `request.uri` through a pooled undici Agent and returns the upstream
- * response, streaming both bodies. An unreachable or slow upstream is a 502 response.
+ * response, streaming both bodies. The client's Host header is kept, as IG keeps it. A failed call
+ * rejects (ClientHandler) or is a 502 response (ReverseProxyHandler), as the reference says.
  */
 export class ClientHandler implements Handler {
   readonly #agent: Dispatcher
@@ -153,7 +162,8 @@ export class ClientHandler implements Handler {
   readonly #breaker: CircuitBreaker | undefined
   readonly #openHandler: Handler | undefined
   readonly #bindings: Bindings
-  readonly #identity: { handler: string; gateway?: string }
+  readonly #identity: ClientOwner
+  readonly #failureMode: FailureMode
   #waiting = 0
 
   constructor(
@@ -162,22 +172,25 @@ export class ClientHandler implements Handler {
     logger: Logger,
     websocketTls?: TlsOptions,
     bindings: Bindings = {},
-    identity: { handler: string; gateway?: string } = { handler: 'ClientHandler' },
+    identity: ClientOwner = { handler: 'ClientHandler' },
+    failureMode: FailureMode = 'propagate',
   ) {
     const timeout = Number.isFinite(config.soTimeout) ? config.soTimeout : 0
     const connect = {
       timeout: Number.isFinite(config.connectionTimeout) ? config.connectionTimeout : 0,
       ...(tls ?? {}),
     }
-    const proxied =
-      config.proxyOptions && isProxyOptions(config.proxyOptions)
-        ? config.proxyOptions.dispatcher({
-            connect,
-            headersTimeout: timeout,
-            bodyTimeout: timeout,
-            connections: config.connections,
-          })
-        : undefined
+    const allowH2 = config.protocolVersion === 'HTTP/2'
+    const connector = targetConnector({ ...connect, allowH2 })
+    const proxied = config.proxyOptions
+      ? config.proxyOptions.dispatcher({
+          connect,
+          connector,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+          connections: config.connections,
+        })
+      : undefined
     this.#agent =
       proxied ??
       new Agent({
@@ -185,8 +198,8 @@ export class ClientHandler implements Handler {
         headersTimeout: timeout,
         bodyTimeout: timeout,
         keepAliveTimeout: 60_000,
-        allowH2: config.protocolVersion === 'HTTP/2',
-        connect,
+        allowH2,
+        connect: connector,
       })
     this.#logger = logger
     this.#propagateDisconnection = config.propagateDisconnection
@@ -203,18 +216,21 @@ export class ClientHandler implements Handler {
     this.#retries = config.retries?.enabled ? config.retries : undefined
     const cb = config.circuitBreaker
     this.#breaker = cb?.enabled
-      ? new CircuitBreaker(cb.maxFailures, cb.slidingCounter.size, cb.openDuration)
+      ? new CircuitBreaker(cb.maxFailures, cb.slidingCounter.size, cb.openDuration, identity.now)
       : undefined
     this.#openHandler = cb?.openHandler
     this.#bindings = bindings
-    this.#identity = identity
+    // the channel messages name the owner; the clock stays here
+    const { now: _now, ...owner } = identity
+    this.#identity = owner
+    this.#failureMode = failureMode
   }
 
   async handle(context: Context, request: Request): Promise<Response> {
     const uri = request.uri
     if (!uri.host || (uri.scheme !== 'http' && uri.scheme !== 'https')) {
       this.#logger.error({ uri: uri.toString() }, 'request URI has no http(s) host: set baseURI')
-      return Response.of(502)
+      return this.#fail(new Error(`request URI has no http(s) host: ${uri.toString()}`))
     }
     if (this.#websocket && request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
       const upgraded = await tunnel(request, this.#websocket)
@@ -222,14 +238,15 @@ export class ClientHandler implements Handler {
     }
     if (this.#breaker?.isOpen) {
       if (this.#openHandler) return this.#openHandler.handle(context, request)
-      return Response.of(502, undefined, new Error('circuit-breaker open'))
+      return this.#fail(new Error('circuit-breaker open')) // IG's default openHandler throws
     }
+    const signal = this.#signalOf(request)
     const retries = this.#retries
     // a retried request must be sent again: its body is read into memory first
     if (retries && !request.entity.isBuffered) await request.entity.buffer()
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.#send(context, request)
-      if (retries && attempt < retries.count) {
+      const outcome = await this.#send(context, request, signal)
+      if (retries && attempt < retries.count && !signal?.aborted) {
         const scope: Bindings = requestBindings(
           this.#bindings,
           context,
@@ -241,19 +258,17 @@ export class ClientHandler implements Handler {
           scope.exception = outcome.error
           again =
             !retries.runtimeExceptionCondition ||
-            (retries.runtimeExceptionCondition as Expression<boolean>).eval(scope) === true
-        } else
-          again =
-            retries.condition !== undefined &&
-            (retries.condition as Expression<boolean>).eval(scope) === true
+            retries.runtimeExceptionCondition.eval(scope) === true
+        } else again = retries.condition !== undefined && retries.condition.eval(scope) === true
         if (again) {
           if ('response' in outcome) await outcome.response.entity.discard()
           this.#logger.debug(
             { attempt: attempt + 1, uri: request.uri.toString() },
             'retrying request',
           )
-          await delay(retries.delay, request.signal)
-          continue
+          await delay(retries.delay, signal)
+          if (!signal?.aborted) continue
+          return this.#fail(signal.reason as Error) // cancelled while waiting to retry
         }
       }
       this.#breaker?.record('error' in outcome)
@@ -263,16 +278,29 @@ export class ClientHandler implements Handler {
           { attempts: attempt + 1, uri: request.uri.toString() },
           'all retries failed',
         )
-      return this.#failure(outcome.error, request)
+      return this.#failure(outcome.error, request, signal)
     }
+  }
+
+  /**
+   * The signal of the call: the caller's (`request.signal`, a deadline), and with
+   * propagateDisconnection the client's, which aborts when the client goes away.
+   */
+  #signalOf(request: Request): AbortSignal | undefined {
+    const caller = request.signal
+    if (!this.#propagateDisconnection) return caller
+    const client = request.clientSignal
+    if (!client || !caller) return client ?? caller
+    return AbortSignal.any([caller, client])
   }
 
   async #send(
     context: Context,
     request: Request,
+    signal: AbortSignal | undefined,
   ): Promise<{ response: Response } | { error: Error }> {
     if (!channels.clientRequestStart.hasSubscribers && !channels.clientRequestFinish.hasSubscribers)
-      return this.#sendOnce(request)
+      return this.#sendOnce(request, signal)
     const message: ClientRequestMessage = {
       ...this.#identity,
       remote: request.uri.origin,
@@ -283,7 +311,7 @@ export class ClientHandler implements Handler {
     }
     if (request.entity.length !== undefined) message.requestBytes = request.entity.length
     channels.clientRequestStart.publish(message)
-    const outcome = await this.#sendOnce(request)
+    const outcome = await this.#sendOnce(request, signal)
     if ('error' in outcome) message.error = outcome.error
     else {
       message.status = outcome.response.status.code
@@ -294,26 +322,33 @@ export class ClientHandler implements Handler {
     return outcome
   }
 
-  async #sendOnce(request: Request): Promise<{ response: Response } | { error: Error }> {
+  async #sendOnce(
+    request: Request,
+    signal: AbortSignal | undefined,
+  ): Promise<{ response: Response } | { error: Error }> {
     const uri = request.uri as MutableUri & { host: string }
     // waitQueueSize: beyond the busy connections and the queue, requests are refused
     if (this.#queue !== undefined && this.#waiting >= this.#queue + this.#connections) {
       return { error: new Error('wait queue is full') }
     }
     const headers = endToEnd(request.headers, SKIP_REQUEST)
-    headers.host = uri.rawAuthority ?? uri.host
+    // IG keeps the client's Host header (an HTTP/2 upstream gets it as :authority); a request
+    // made in a route without one names the target
+    headers.host = request.headers.get('host') || (uri.rawAuthority ?? uri.host)
     const body = request.entity.body()
     const length = request.entity.length
     if (body !== null && length !== undefined) headers['content-length'] = String(length)
-    const options: Dispatcher.RequestOptions = {
+    // `servername`: undici's Request reads it (lib/core/request.js); its types do not declare it
+    const options: Dispatcher.RequestOptions & { servername?: string } = {
       origin: uri.origin,
       path: uri.requestTarget,
       method: request.method as Dispatcher.HttpMethod,
       headers,
       body: body as Dispatcher.RequestOptions['body'],
     }
-    // propagateDisconnection: a client that leaves cancels the upstream call
-    if (this.#propagateDisconnection) options.signal = request.signal
+    const servername = serverNameOf(uri)
+    if (servername !== undefined) options.servername = servername
+    if (signal) options.signal = signal
     this.#waiting++
     try {
       const upstream = await this.#agent.request(options)
@@ -322,7 +357,11 @@ export class ClientHandler implements Handler {
         const value = upstream.headers[name]
         if (value !== undefined && !isHopByHop(name)) headers.set(name, value)
       }
-      const response = new Response({ status: upstream.statusCode, headers })
+      const response = new Response({
+        status: upstream.statusCode,
+        headers,
+        entityOptions: request.entity.options,
+      })
       const declared = upstream.headers['content-length']
       if (request.method === 'HEAD' || upstream.statusCode === 204 || upstream.statusCode === 304) {
         upstream.body.resume()
@@ -341,8 +380,9 @@ export class ClientHandler implements Handler {
     }
   }
 
-  #failure(err: Error, request: Request): Response {
-    if (request.signal?.aborted) return Response.of(502, undefined, err)
+  #failure(err: Error, request: Request, signal: AbortSignal | undefined): Response {
+    // cancelled by the caller's deadline or by the client leaving: nothing to report
+    if (signal?.aborted) return this.#fail(err)
     const timeout =
       err instanceof undiciErrors.HeadersTimeoutError ||
       err instanceof undiciErrors.BodyTimeoutError ||
@@ -351,7 +391,13 @@ export class ClientHandler implements Handler {
       { err, uri: request.uri.toString() },
       timeout ? 'upstream timed out' : 'upstream unreachable',
     )
-    return Response.of(502, undefined, err)
+    return this.#fail(err)
+  }
+
+  /** ReverseProxyHandler answers 502; ClientHandler propagates the error, as IG's do. */
+  #fail(err: Error): Response {
+    if (this.#failureMode === 'respond') return Response.of(502, undefined, err)
+    throw err
   }
 
   close(): Promise<void> {
@@ -361,17 +407,16 @@ export class ClientHandler implements Handler {
 
 type TlsOptions = Awaited<ReturnType<ClientTlsProvider['clientTlsOptions']>>
 
-async function tlsOf(ref: unknown): Promise<TlsOptions | undefined> {
-  if (ref === undefined) return undefined
-  if (!isClientTlsProvider(ref)) throw new TypeError('tls must reference a ClientTlsOptions')
-  return ref.clientTlsOptions()
+async function tlsOf(ref: ClientTlsProvider | undefined): Promise<TlsOptions | undefined> {
+  return ref?.clientTlsOptions()
 }
 
 export async function createClientHandler(
   config: ClientHandlerConfig,
   logger: Logger,
   bindings: Bindings,
-  identity?: { handler: string; gateway?: string },
+  identity?: ClientOwner,
+  failureMode: FailureMode = 'propagate',
 ): Promise<ClientHandler> {
   return new ClientHandler(
     config,
@@ -380,18 +425,27 @@ export async function createClientHandler(
     await tlsOf(config.websocket?.tls),
     bindings,
     identity,
+    failureMode,
   )
 }
 
-function identityOf(env: HeapletEnv): { handler: string; gateway?: string } {
+/** The heap object a client belongs to (named in metrics and logs), and the clock it reads. */
+export interface ClientOwner {
+  handler: string
+  gateway?: string
+  now?: () => number
+}
+
+function identityOf(env: HeapletEnv): ClientOwner {
   const gateway = env.instance?.gatewayId
-  return gateway ? { handler: env.name, gateway } : { handler: env.name }
+  return { handler: env.name, now: env.now, ...(gateway ? { gateway } : {}) }
 }
 
 /** ClientHandler: calls made inside a route (AM, APIs). */
 export const clientHandler = heaplet({
   schema: ClientHandlerConfig,
-  description: 'Sends requests to third-party services; pooled, streaming, 502 when unreachable.',
+  description:
+    'Sends requests to third-party services; pooled, streaming; a failed call propagates its error.',
   create: (config, env) => createClientHandler(config, env.logger, env.bindings, identityOf(env)),
   destroy: (handler) => handler.close(),
 })
@@ -400,7 +454,8 @@ export const clientHandler = heaplet({
 export const reverseProxyHandler = heaplet({
   schema: ClientHandlerConfig,
   description: 'Proxies requests to the protected application; 502 when it is unreachable or slow.',
-  create: (config, env) => createClientHandler(config, env.logger, env.bindings, identityOf(env)),
+  create: (config, env) =>
+    createClientHandler(config, env.logger, env.bindings, identityOf(env), 'respond'),
   destroy: (handler) => handler.close(),
 })
 

@@ -1,5 +1,6 @@
-import { EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici'
+import { EnvHttpProxyAgent, ProxyAgent, type buildConnector, type Dispatcher } from 'undici'
 import {
+  referenceKind,
   heaplet,
   SecretId,
   SecretsProviderRef,
@@ -12,7 +13,10 @@ import {
 export interface ProxyOptions {
   /** An undici dispatcher that sends requests through the proxy, or undefined for direct connections. */
   dispatcher(options: {
+    /** TLS and connect options for the target (`tls.connect`, with `timeout`). */
     connect: Record<string, unknown>
+    /** The same as a connector that names the target in TLS, whatever the Host header says. */
+    connector: buildConnector.connector
     headersTimeout: number
     bodyTimeout: number
     connections: number
@@ -22,6 +26,9 @@ export interface ProxyOptions {
 export function isProxyOptions(value: unknown): value is ProxyOptions {
   return typeof (value as ProxyOptions | null)?.dispatcher === 'function'
 }
+
+/** A reference to a ProxyOptions object (NoProxyOptions, SystemProxyOptions, CustomProxyOptions). */
+export const ProxyOptionsKind = referenceKind('ProxyOptions', isProxyOptions)
 
 /** NoProxyOptions: direct connections (the default ProxyOptions). */
 export const noProxyOptions = heaplet({
@@ -61,7 +68,11 @@ export const systemProxyOptions = heaplet({
               ...(httpProxy ? { httpProxy } : {}),
               ...(httpsProxy ? { httpsProxy } : {}),
               ...(noProxy ? { noProxy } : {}),
-              ...options,
+              headersTimeout: options.headersTimeout,
+              bodyTimeout: options.bodyTimeout,
+              connections: options.connections,
+              connect: options.connector, // direct connections (noProxy)
+              requestTls: options.connect, // the target, through the proxy's tunnel
             })
           : undefined,
     }

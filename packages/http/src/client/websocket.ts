@@ -1,4 +1,4 @@
-import { connect as connectTcp, type Socket } from 'node:net'
+import { connect as connectTcp, isIP, type Socket } from 'node:net'
 import { connect as connectTls, type ConnectionOptions } from 'node:tls'
 import { Response, type Request } from '@postern/core'
 import { markUpgraded, takeUpgrade } from '../server/upgrade.js'
@@ -24,7 +24,12 @@ export async function tunnel(
   const port = uri.effectivePort > 0 ? uri.effectivePort : secure ? 443 : 80
   const host = (uri.host ?? 'localhost').replace(/^\[|\]$/g, '')
   const upstream: Socket = secure
-    ? connectTls({ host, port, servername: host, ...(options.tls ?? {}) })
+    ? connectTls({
+        host,
+        port,
+        ...(isIP(host) ? {} : { servername: host }),
+        ...(options.tls ?? {}),
+      })
     : connectTcp({ host, port })
   try {
     await new Promise<void>((resolve, reject) => {
@@ -51,7 +56,8 @@ export async function tunnel(
     if (name.toLowerCase() === 'host') continue
     for (const value of values) head += `${name}: ${value}\r\n`
   }
-  head += `Host: ${uri.rawAuthority ?? host}\r\n\r\n`
+  // the client's Host header is kept, as for other requests
+  head += `Host: ${request.headers.get('host') || (uri.rawAuthority ?? host)}\r\n\r\n`
   upstream.write(head)
   if (client.head.length > 0) upstream.write(client.head)
   if (Number.isFinite(options.soTimeoutMs) && options.soTimeoutMs > 0) {

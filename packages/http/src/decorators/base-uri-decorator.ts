@@ -64,7 +64,10 @@ export class BaseUriDecorator implements Decorator {
       })
     let expr: Expression<string>
     try {
-      expr = Expression.parse<string>(config, { expectedType: 'string' })
+      expr = Expression.parse<string>(config, {
+        expectedType: 'string',
+        functions: at.heap.functions,
+      })
     } catch (err) {
       if (err instanceof ExpressionSyntaxError)
         throw new ConfigError(

@@ -1,4 +1,5 @@
 import {
+  Kinds,
   chainOf,
   filterOf,
   heaplet,
@@ -11,10 +12,10 @@ import {
 
 const ChainConfig = Type.Object(
   {
-    filters: Type.Array(Ref<Filter>('Filter'), {
+    filters: Type.Array(Ref(Kinds.Filter), {
       description: 'Filters the request passes through, in order.',
     }),
-    handler: Ref<Handler>('Handler', {
+    handler: Ref(Kinds.Handler, {
       description: 'The handler the request reaches after the filters.',
     }),
   },
@@ -30,7 +31,7 @@ export const chain = heaplet({
 })
 
 const ChainOfFiltersConfig = Type.Object(
-  { filters: Type.Array(Ref<Filter>('Filter'), { description: 'Filters, in order.' }) },
+  { filters: Type.Array(Ref(Kinds.Filter), { description: 'Filters, in order.' }) },
   { additionalProperties: false },
 )
 
@@ -43,8 +44,8 @@ export const chainOfFilters = heaplet({
 
 const ForgeRockClientHandlerConfig = Type.Object(
   {
-    filters: Type.Array(Ref<Filter>('Filter'), { default: ['TransactionIdOutboundFilter'] }),
-    handler: Ref<Handler>('Handler', { default: 'ClientHandler' }),
+    filters: Type.Array(Ref(Kinds.Filter), { default: ['TransactionIdOutboundFilter'] }),
+    handler: Ref(Kinds.Handler, { default: 'ClientHandler' }),
   },
   { additionalProperties: false },
 )

@@ -1,4 +1,5 @@
 import {
+  Kinds,
   Expr,
   heaplet,
   MutableUri,
@@ -21,7 +22,7 @@ const DispatchHandlerConfig = Type.Object(
       Type.Object(
         {
           condition: Type.Optional(Expr(Type.Boolean(), { description: 'Default ${true}.' })),
-          handler: Ref<Handler>('Handler'),
+          handler: Ref(Kinds.Handler),
           baseURI: Type.Optional(
             Expr(Type.String(), {
               description: 'Overrides scheme, host and port of the request URI.',
@@ -53,13 +54,9 @@ export class DispatchHandler implements Handler {
   async handle(context: Context, request: Request): Promise<Response> {
     const scope = requestBindings(this.#scope, context, request)
     for (const binding of this.#bindings) {
-      if (
-        binding.condition &&
-        (await (binding.condition as Expression<boolean>).evaluate(scope)) !== true
-      )
-        continue
+      if (binding.condition && (await binding.condition.evaluate(scope)) !== true) continue
       if (binding.baseURI) {
-        const base = MutableUri.tryParse((binding.baseURI as Expression<string>).eval(scope) ?? '')
+        const base = MutableUri.tryParse(binding.baseURI.eval(scope) ?? '')
         if (base === null || base.host === null) {
           this.#logger.error(
             { baseURI: binding.baseURI.toString() },

@@ -1,4 +1,5 @@
 import {
+  Kinds,
   Expr,
   heaplet,
   Ref,
@@ -18,7 +19,7 @@ const SequenceHandlerConfig = Type.Object(
     bindings: Type.Array(
       Type.Object(
         {
-          handler: Ref<Handler>('Handler'),
+          handler: Ref(Kinds.Handler),
           postcondition: Type.Optional(
             Expr(Type.Boolean(), {
               description: 'Go on to the next handler when true. Default ${true}.',
@@ -53,7 +54,7 @@ export class SequenceHandler implements Handler {
       if (response) await response.entity.discard()
       response = await handler.handle(context, request)
       if (i === this.#bindings.length - 1 || !postcondition) continue
-      const holds = await (postcondition as Expression<boolean>).evaluate(
+      const holds = await postcondition.evaluate(
         requestBindings(this.#scope, context, request, response),
       )
       if (holds !== true) break

@@ -63,8 +63,7 @@ export class StaticResponseHandler implements Handler {
     this.#headers = Object.entries(config.headers ?? {})
     this.#trailers = Object.entries(config.trailers ?? {})
     const entity = config.entity
-    this.#entity =
-      entity === undefined ? [] : Array.isArray(entity) ? entity : [entity as Expression<string>]
+    this.#entity = entity === undefined ? [] : Array.isArray(entity) ? entity : [entity]
     this.#readsEntity = [...this.#entity, ...this.#headers.flatMap(([, v]) => v)].some(
       (e) => e.readsEntity,
     )

@@ -1,18 +1,15 @@
 import {
+  Kinds,
   chainOf,
   channels,
   ConfigError,
   ConfigErrors,
-  ConfigTransformError,
   Expression,
   ExpressionSyntaxError,
-  isAuditService,
-  PropertiesResolver,
+  loadDocument,
   requestBindings,
   Response,
   SessionContext,
-  TokenResolverChain,
-  transformConfig,
   type Bindings,
   type Context,
   type Handler,
@@ -22,8 +19,6 @@ import {
   type RouteRequestMessage,
   type SessionManager,
 } from '@postern/core'
-import { evaluateProperties } from './properties.js'
-import { heapTokens, setHeapTokens } from './tokens.js'
 
 /** Top-level route attributes that are not decorations of the route's handler. */
 const ROUTE_ATTRIBUTES = new Set([
@@ -146,14 +141,14 @@ export class Route implements Handler {
   }
 }
 
-function toConfigErrors(err: unknown, source: string): ConfigErrors {
+function toConfigErrors(err: unknown): ConfigErrors {
   if (err instanceof ConfigErrors) return err
   if (err instanceof ConfigError) return new ConfigErrors([err])
-  if (err instanceof ConfigTransformError)
-    return new ConfigErrors([
-      new ConfigError(source, err.pointer, err.reason, undefined, { cause: err }),
-    ])
   throw err
+}
+
+function routeName(config: Record<string, unknown>, id: string): string {
+  return typeof config.name === 'string' && config.name !== '' ? config.name : id
 }
 
 export interface LoadRouteOptions {
@@ -184,28 +179,17 @@ export async function loadRoute({
   }
   let heap: Heap | undefined
   try {
-    const raw = json as Record<string, unknown>
-    const parentTokens = heapTokens(parent) ?? new TokenResolverChain([])
-    // Route properties resolve tokens first, so they are transformed with the parent's tokens only.
-    const properties =
-      raw.properties === undefined
-        ? {}
-        : (transformConfig(raw.properties, parentTokens, '/properties') as Record<string, unknown>)
-    const tokens = new TokenResolverChain([new PropertiesResolver(properties), parentTokens])
-    const config = transformConfig({ ...raw, properties: undefined }, tokens) as Record<
-      string,
-      unknown
-    >
-    delete config.properties
-    const name = typeof config.name === 'string' && config.name !== '' ? config.name : id
-    const bindings = evaluateProperties(properties, parent.bindings, source)
-    const routeLogger = logger.child({ route: name })
-    heap = parent.child({ source, bindings, logger: routeLogger })
-    setHeapTokens(heap, tokens)
-    heap.declare(config.heap)
-    heap.setGlobalDecorators(config.globalDecorators, source)
+    const loaded = loadDocument({
+      source,
+      json,
+      parent,
+      logger: (config) => logger.child({ route: routeName(config, id) }),
+    })
+    heap = loaded.heap
+    const config = loaded.config
+    const name = routeName(config, id)
     if (config.handler === undefined) throw new ConfigError(source, '/handler', 'is required')
-    let handler = await heap.resolve<Handler>(config.handler, '/handler', 'Handler')
+    let handler = await heap.resolve(config.handler, '/handler', Kinds.Handler)
     const decorations: Record<string, unknown> = {}
     for (const [key, value] of Object.entries(config))
       if (!ROUTE_ATTRIBUTES.has(key)) decorations[key] = value
@@ -223,7 +207,10 @@ export async function loadRoute({
         throw new ConfigError(source, '/condition', 'must be a boolean expression')
       }
       try {
-        condition = Expression.parse<boolean>(String(config.condition), { expectedType: 'boolean' })
+        condition = Expression.parse<boolean>(String(config.condition), {
+          expectedType: 'boolean',
+          functions: heap.functions,
+        })
       } catch (err) {
         if (err instanceof ExpressionSyntaxError) {
           throw new ConfigError(
@@ -240,23 +227,21 @@ export async function loadRoute({
     const session =
       config.session === undefined
         ? undefined
-        : await heap.resolve<SessionManager>(config.session, '/session', 'SessionManager')
+        : await heap.resolve(config.session, '/session', Kinds.SessionManager)
     // the route's audit service: its own, else the AuditService heap object (default: NoOp)
     const auditRef = config.auditService ?? (heap.has('AuditService') ? 'AuditService' : undefined)
     if (auditRef !== undefined) {
-      const audit = await heap.resolve(auditRef, '/auditService')
-      if (!isAuditService(audit))
-        throw new ConfigError(source, '/auditService', 'must be an AuditService')
+      const audit = await heap.resolve(auditRef, '/auditService', Kinds.AuditService)
       if (!audit.noop) handler = chainOf([audit.accessFilter({ id, name })], handler)
     }
     if (config.monitor !== undefined)
-      routeLogger.warn({ source }, 'route property "monitor" is not supported and is ignored')
+      heap.logger.warn({ source }, 'route property "monitor" is not supported and is ignored')
     await heap.createAll()
     return new Route({
       id,
       name,
       source,
-      config: raw,
+      config: json as Record<string, unknown>,
       heap,
       condition,
       handler,
@@ -265,7 +250,7 @@ export async function loadRoute({
     })
   } catch (err) {
     await heap?.destroy()
-    throw toConfigErrors(err, source)
+    throw toConfigErrors(err)
   }
 }
 

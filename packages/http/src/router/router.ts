@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { basename, join, relative } from 'node:path'
 import {
+  Duration,
+  Kinds,
   channels,
-  compareRouteIds,
   ConfigError,
   ConfigErrors,
   heaplet,
@@ -17,6 +18,7 @@ import {
   type Logger,
   type Request,
 } from '@postern/core'
+import { compareRouteIds } from '@postern/core/internal'
 import { loadRoute, type Route } from './route.js'
 
 interface FileState {
@@ -51,9 +53,12 @@ export class Router implements Handler {
   readonly #instanceDir: string | undefined
   #routes: Route[] = []
   readonly #files = new Map<string, FileState>()
+  readonly #loadTimeoutMs: number
   #timer: NodeJS.Timeout | undefined
   #scanning: Promise<void> | undefined
   #stopped = false
+  // aborted by stop(): a scan waiting on a file gives up at once
+  readonly #stopping = new AbortController()
 
   constructor(init: {
     directory: string
@@ -63,7 +68,10 @@ export class Router implements Handler {
     defaultHandler?: Handler
     instanceDir?: string
     name?: string
+    /** How long one file may take to load before the scan gives up on it (default 30 s). */
+    loadTimeoutMs?: number
   }) {
+    this.#loadTimeoutMs = init.loadTimeoutMs ?? 30_000
     this.name = init.name ?? '_router'
     this.directory = init.directory
     this.scanIntervalMs = init.scanIntervalMs
@@ -110,7 +118,7 @@ export class Router implements Handler {
     id: string,
     json: unknown,
     source: string,
-    options: { keepOnFailure?: boolean } = {},
+    options: { keepOnFailure?: boolean; signal?: AbortSignal } = {},
   ): Promise<RouteInfo> {
     let route: Route
     try {
@@ -127,9 +135,10 @@ export class Router implements Handler {
       if (!options.keepOnFailure) this.undeploy(id)
       throw err
     }
-    if (this.#stopped) {
+    if (this.#stopped || options.signal?.aborted) {
+      // the scan gave up on this file, or the router stopped, while it was loading
       await route.destroy()
-      throw new Error('router stopped')
+      throw options.signal?.reason ?? new Error('router stopped')
     }
     const clash = this.#routes.find((r) => r.name === route.name && r.id !== id)
     if (clash) {
@@ -197,41 +206,73 @@ export class Router implements Handler {
     for (const file of names) {
       if (this.#stopped) return
       const path = join(this.directory, file)
-      let text: string
-      try {
-        text = await readFile(path, 'utf8')
-      } catch {
-        continue // removed while scanning: the next scan sees it gone
-      }
-      const hash = createHash('sha1').update(text).digest('hex')
-      const previous = this.#files.get(file)
-      if (previous?.hash === hash) continue
       const source = this.#instanceDir ? relative(this.#instanceDir, path) : path
-      let json: unknown
-      let id = basename(file, '.json')
+      // Each file gets a deadline: a route whose objects never finish loading (a hung call, a
+      // FIFO in the directory) is reported and skipped, and the other files are still scanned.
+      const deadline = AbortSignal.any([
+        AbortSignal.timeout(this.#loadTimeoutMs),
+        this.#stopping.signal,
+      ])
+      const seen = { hash: '' }
       try {
-        json = JSON.parse(text)
-        if (typeof (json as { _id?: unknown })?._id === 'string') id = (json as { _id: string })._id
+        await within(this.#scanFile(file, path, source, deadline, seen), deadline)
       } catch (err) {
-        if (previous?.routeId !== undefined) this.undeploy(previous.routeId)
-        this.#files.set(file, { hash, routeId: undefined })
+        if (this.#stopped) return
+        // as for a broken file: the old version goes, and the file is retried once it changes
+        const routeId = this.#files.get(file)?.routeId
+        if (routeId !== undefined) this.undeploy(routeId)
+        this.#files.set(file, { hash: seen.hash, routeId: undefined })
         this.#logger.error(
-          { source, reason: (err as Error).message },
-          'route not loaded: invalid JSON',
+          { source, timeoutMs: this.#loadTimeoutMs, err },
+          'route not loaded: still loading at the deadline',
         )
-        continue
       }
-      if (previous?.routeId !== undefined && previous.routeId !== id)
-        this.undeploy(previous.routeId)
-      try {
-        await this.deploy(id, json, source)
-        this.#files.set(file, { hash, routeId: id })
-      } catch (err) {
-        this.#files.set(file, { hash, routeId: undefined })
-        const errors =
-          err instanceof ConfigErrors ? err.errors.map((e) => e.message) : [(err as Error).message]
-        this.#logger.error({ source, errors }, 'route not loaded')
-      }
+    }
+  }
+
+  async #scanFile(
+    file: string,
+    path: string,
+    source: string,
+    signal: AbortSignal,
+    seen: { hash: string },
+  ): Promise<void> {
+    let text: string
+    try {
+      text = await readFile(path, { encoding: 'utf8', signal })
+    } catch (err) {
+      if (signal.aborted) throw err
+      return // removed while scanning: the next scan sees it gone
+    }
+    const hash = createHash('sha1').update(text).digest('hex')
+    seen.hash = hash
+    const previous = this.#files.get(file)
+    if (previous?.hash === hash) return
+    let json: unknown
+    let id = basename(file, '.json')
+    try {
+      json = ConfigError.parseJson(text, source)
+      if (typeof (json as { _id?: unknown })?._id === 'string') id = (json as { _id: string })._id
+    } catch (err) {
+      if (previous?.routeId !== undefined) this.undeploy(previous.routeId)
+      this.#files.set(file, { hash, routeId: undefined })
+      this.#logger.error(
+        { source, errors: [describe(err as ConfigError)] },
+        'route not loaded: invalid JSON',
+      )
+      return
+    }
+    if (previous?.routeId !== undefined && previous.routeId !== id) this.undeploy(previous.routeId)
+    try {
+      await this.deploy(id, json, source, { signal })
+      this.#files.set(file, { hash, routeId: id })
+    } catch (err) {
+      if (signal.aborted) throw err
+      this.#files.set(file, { hash, routeId: undefined })
+      if (err instanceof ConfigErrors || err instanceof ConfigError) {
+        const errors = err instanceof ConfigErrors ? err.errors : [err]
+        this.#logger.error({ source, errors: errors.map(describe) }, 'route not loaded')
+      } else this.#logger.error({ source, err }, 'route not loaded')
     }
   }
 
@@ -239,6 +280,7 @@ export class Router implements Handler {
   async stop(): Promise<void> {
     this.#stopped = true
     clearInterval(this.#timer)
+    this.#stopping.abort(new Error('router stopped'))
     await this.#scanning
     const routes = this.#routes
     this.#routes = []
@@ -246,10 +288,40 @@ export class Router implements Handler {
   }
 }
 
+/** A configuration error as a log pipeline reads it: the file, the JSON pointer, the object. */
+function describe(error: ConfigError): Record<string, unknown> {
+  return {
+    source: error.source,
+    pointer: error.pointer,
+    ...(error.object ? { object: error.object } : {}),
+    ...(error.column !== undefined ? { line: error.line, column: error.column } : {}),
+    reason: error.reason,
+  }
+}
+
+/** Settles with `work`, or rejects when `signal` aborts first (the work goes on, unobserved). */
+function within<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (err) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
+}
+
 const RouterConfig = Type.Object(
   {
     defaultHandler: Type.Optional(
-      Ref<Handler>('Handler', { description: 'Handler for requests that no route accepts.' }),
+      Ref(Kinds.Handler, { description: 'Handler for requests that no route accepts.' }),
     ),
     directory: Type.Optional(
       Type.String({
@@ -260,6 +332,11 @@ const RouterConfig = Type.Object(
       default: '10 seconds',
       description:
         'How often to rescan the directory (an integer is seconds; "disabled" loads once).',
+    }),
+    loadTimeout: Duration({
+      default: '30 seconds',
+      description:
+        'Postern: how long one route file may take to load before the scan reports it and goes on.',
     }),
     delayRouteMetrics: Type.Boolean({
       default: false,
@@ -285,7 +362,9 @@ export const router = heaplet({
     const handler = new Router({
       directory,
       scanIntervalMs,
-      parent: env.heap,
+      loadTimeoutMs: config.loadTimeout,
+      // route heaps hang below an empty heap of the router's level: lookups pass through to it
+      parent: env.heap.child({ source: env.source, logger: env.logger }),
       logger: routerLogger,
       name: env.name,
       ...(config.defaultHandler ? { defaultHandler: config.defaultHandler } : {}),

@@ -2,7 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import { X509Certificate } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
-import { Headers, MutableUri, Request, type Response, type ClientInfo } from '@postern/core'
+import {
+  Headers,
+  MutableUri,
+  Request,
+  type ClientInfo,
+  type EntityOptions,
+  type Response,
+} from '@postern/core'
 
 const NO_BODY_STATUS = new Set([204, 205, 304])
 
@@ -11,6 +18,7 @@ export function toRequest(
   req: IncomingMessage,
   secure: boolean,
   signal: () => AbortSignal,
+  entityOptions: EntityOptions = {},
 ): Request {
   const headers = Headers.fromRaw(req.rawHeaders)
   const target = req.url ?? '/'
@@ -36,7 +44,8 @@ export function toRequest(
     uri,
     version: `HTTP/${req.httpVersion}`,
     headers,
-    signal,
+    clientSignal: signal, // aborted when the client goes away
+    entityOptions,
   })
   const length = headers.get('content-length')
   const chunked = headers.has('transfer-encoding')

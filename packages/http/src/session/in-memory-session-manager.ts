@@ -118,13 +118,15 @@ export class InMemorySessionManager implements SessionManager {
   readonly maxSessions: number
   readonly #sessions = new Map<string, Entry>()
   readonly #logger: Logger
+  readonly #now: () => number
   #sweeper: NodeJS.Timeout | undefined
 
   constructor(
     config: InMemorySessionManagerConfig,
     logger: Logger,
-    options: { maxSessions?: number } = {},
+    options: { maxSessions?: number; now?: () => number } = {},
   ) {
+    this.#now = options.now ?? Date.now
     this.timeoutMs = Math.min(config.timeout, 3650 * 86_400_000)
     this.cookie = config.cookie
     this.maxSessions = options.maxSessions ?? 100_000
@@ -141,7 +143,7 @@ export class InMemorySessionManager implements SessionManager {
     const id = request.cookies.value(this.cookie.name)
     const entry = id === undefined ? undefined : this.#sessions.get(id)
     if (id === undefined || entry === undefined) return new InMemorySession(this)
-    const now = Date.now()
+    const now = this.#now()
     if (entry.expiresAt <= now) {
       this.#sessions.delete(id)
       return new InMemorySession(this)
@@ -155,7 +157,7 @@ export class InMemorySessionManager implements SessionManager {
 
   /** Re-issues the cookie of a live session once half its life has passed. */
   refresh(id: string, entry: Entry, response: Response): void {
-    const now = Date.now()
+    const now = this.#now()
     if (now - entry.cookieAt <= this.timeoutMs / 2) return
     entry.cookieAt = now
     response.headers.append('Set-Cookie', this.#setCookie(id))
@@ -164,7 +166,7 @@ export class InMemorySessionManager implements SessionManager {
   /** Stores a new session the first time it holds data, and sets its cookie. */
   create(data: Map<string, unknown>, response: Response): [string, Entry] | undefined {
     if (data.size === 0) return undefined
-    const now = Date.now()
+    const now = this.#now()
     const entry: Entry = { data, expiresAt: now + this.timeoutMs, cookieAt: now }
     const id = randomBytes(24).toString('base64url')
     this.#sessions.set(id, entry)
@@ -201,7 +203,7 @@ export class InMemorySessionManager implements SessionManager {
   }
 
   /** Removes expired sessions. */
-  sweep(now = Date.now()): void {
+  sweep(now = this.#now()): void {
     for (const [id, entry] of this.#sessions) if (entry.expiresAt <= now) this.#sessions.delete(id)
   }
 
@@ -219,11 +221,10 @@ export const inMemorySessionManager = heaplet({
   create: (config, env) => {
     const system = env.bindings.system as Record<string, string> | undefined
     const max = Number(system?.['postern.session.maxSessions'])
-    return new InMemorySessionManager(
-      config,
-      env.logger,
-      Number.isInteger(max) && max > 0 ? { maxSessions: max } : {},
-    )
+    return new InMemorySessionManager(config, env.logger, {
+      now: env.now,
+      ...(Number.isInteger(max) && max > 0 ? { maxSessions: max } : {}),
+    })
   },
   destroy: (manager) => manager.close(),
 })

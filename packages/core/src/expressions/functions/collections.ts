@@ -1,26 +1,16 @@
-import { EL_GET } from '../protocol.js'
+import { isMapLike, mapEntries, mapHas } from '../access.js'
 import { equals, isNullish, toText } from '../coerce.js'
-import { compilePattern, compileWholePattern } from '../patterns.js'
+import { compilePattern } from '../patterns.js'
 
 type Fn = (...args: unknown[]) => unknown
 
-function keysOf(map: unknown): string[] {
-  if (map instanceof Map) return [...map.keys()].map(toText)
-  if (typeof map === 'object' && map !== null) {
-    if (EL_GET in map && typeof (map as { keys?: unknown }).keys === 'function') {
-      return [...(map as unknown as { keys(): Iterable<unknown> }).keys()].map(toText)
-    }
-    return Object.keys(map)
-  }
-  return []
-}
-
+/** The elements of a list-like value (array, Set, bytes, other iterables), never of a map. */
 function valuesOf(v: unknown): unknown[] | null {
   if (Array.isArray(v)) return v
-  if (v instanceof Set) return [...v]
-  if (typeof v === 'object' && v !== null && Symbol.iterator in v && !(v instanceof Map))
-    return [...(v as Iterable<unknown>)]
-  return null
+  if (typeof v !== 'object' || v === null || !(Symbol.iterator in v)) return null
+  // Headers and some sessions iterate their entries: they are maps, not lists
+  if (isMapLike(v)) return null
+  return [...(v as Iterable<unknown>)]
 }
 
 export const collectionFunctions: Record<string, Fn> = {
@@ -28,19 +18,19 @@ export const collectionFunctions: Record<string, Fn> = {
   contains: (object, value) => {
     if (isNullish(object)) return false
     if (typeof object === 'string') return !isNullish(value) && object.includes(toText(value))
+    // Differs from IG, which answers false for a map: a map contains its keys
+    if (isMapLike(object)) return mapHas(object, value)
     const values = valuesOf(object)
-    if (values) return values.some((x) => equals(x, value))
-    if (object instanceof Map) return object.has(value) || object.has(toText(value))
-    return false
+    return values !== null && values.some((x) => equals(x, value))
   },
   length: (object) => {
     if (isNullish(object)) return 0
     if (typeof object === 'string') return object.length
     if (object instanceof Map || object instanceof Set) return object.size
-    const values = valuesOf(object)
-    if (values) return values.length
-    if (typeof object === 'object') return Object.keys(object).length
-    return 0
+    const entries = mapEntries(object)
+    if (entries !== null) return entries.length
+    // a list; anything else (a Request, a number) has no length, as in IG
+    return valuesOf(object)?.length ?? 0
   },
   join: (values, separator) => {
     const list = valuesOf(values)
@@ -59,13 +49,17 @@ export const collectionFunctions: Record<string, Fn> = {
   },
   keyMatch: (map, pattern) => {
     if (isNullish(map) || isNullish(pattern)) return null
+    const entries = mapEntries(map)
+    if (entries === null) return null
     let re: RegExp
     try {
-      re = compileWholePattern(toText(pattern))
+      // Differs from OpenIG, which matches whole keys: the pattern is found in the key, so '^be'
+      // finds `beta`; '^beta$' matches the whole key
+      re = compilePattern(toText(pattern))
     } catch {
       return null
     }
-    return keysOf(map).find((k) => re.test(k)) ?? null
+    return entries.find(([key]) => re.test(key))?.[0] ?? null
   },
   toJson: (s) => {
     if (isNullish(s)) return null

@@ -6,8 +6,11 @@ import { valueFunctions } from './values.js'
 
 export type ExpressionFunction = (...args: unknown[]) => unknown
 
+/** The functions an expression may call, by name; each call is bound when the expression is parsed. */
+export type FunctionTable = ReadonlyMap<string, ExpressionFunction>
+
 /** Every built-in function of the reference's Functions chapter, by the name expressions call. */
-export const functions = new Map<string, ExpressionFunction>(
+export const BUILTIN_FUNCTIONS: FunctionTable = new Map<string, ExpressionFunction>(
   Object.entries({
     ...stringFunctions,
     ...collectionFunctions,
@@ -16,12 +19,3 @@ export const functions = new Map<string, ExpressionFunction>(
     ...fileFunctions,
   }),
 )
-
-/** Adds a function (plugins' `functions`); a built-in name cannot be replaced. */
-export function registerFunction(name: string, fn: ExpressionFunction): void {
-  if (typeof fn !== 'function') throw new TypeError(`function ${name} must be a function`)
-  const existing = functions.get(name)
-  if (existing && existing !== fn)
-    throw new TypeError(`expression function ${name} is already defined`)
-  functions.set(name, fn)
-}

@@ -22,147 +22,21 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
   type Sampler,
-  type SpanLimits,
 } from '@opentelemetry/sdk-trace'
 import {
   channels,
-  ConfigError,
   Context,
-  Duration,
-  heaplet,
-  isFilter,
-  isHandler,
-  StringEnum,
-  Type,
   type ClientRequestMessage,
-  type DecorationContext,
-  type Decorator,
-  type Filter,
   type GatewayServices,
-  type Handler,
   type Heap,
   type Logger,
-  type Request,
   type Response,
   type RouteRequestMessage,
   type ServerRequestMessage,
-  type Static,
 } from '@postern/core'
 import pkg from '../package.json' with { type: 'json' }
 import { OtlpHttpSpanExporter } from './otlp-exporter.js'
-
-const SOURCE = 'config/admin.json'
-const POINTER = '/openTelemetry/tracing'
-
-const Count = (fallback: number, minimum = 0) => Type.Integer({ minimum, default: fallback })
-const closed = { additionalProperties: false, default: {} } as const
-
-/** admin.json `openTelemetry.tracing`, with IG's defaults. */
-const TracingConfig = Type.Object(
-  {
-    enabled: Type.Boolean({ default: false }),
-    resourceAttributes: Type.Record(
-      Type.String(),
-      Type.Union([Type.String(), Type.Number(), Type.Boolean()]),
-      { default: {} },
-    ),
-    exporter: Type.Object(
-      {
-        type: StringEnum(['otlp'], { default: 'otlp', description: 'The only exporter.' }),
-        config: Type.Object(
-          {
-            endpoint: Type.String({
-              pattern: '^https?://',
-              default: 'http://localhost:4318/v1/traces',
-            }),
-            connectionTimeout: Duration({ default: '10 seconds' }),
-            headers: Type.Record(Type.String(), Type.String(), { default: {} }),
-            retries: Type.Object(
-              {
-                enabled: Type.Boolean({ default: true }),
-                maxAttempts: Count(5, 1),
-                initialBackoff: Duration({ default: '1 second' }),
-                maxBackoff: Duration({ default: '5 seconds' }),
-                backoffMultiplier: Type.Number({ minimum: 1, default: 1.5 }),
-              },
-              closed,
-            ),
-            timeout: Duration({ default: '10 seconds' }),
-          },
-          closed,
-        ),
-        batch: Type.Object(
-          {
-            enabled: Type.Boolean({ default: true }),
-            scheduleDelay: Duration({ default: '50 seconds' }),
-            maxQueueSize: Count(1024, 1),
-            maxBatchSize: Count(256, 1),
-            timeout: Duration({ default: '10 seconds' }),
-            exportUnsampledSpans: Type.Boolean({ default: false }),
-          },
-          closed,
-        ),
-      },
-      closed,
-    ),
-    sampler: Type.Object(
-      {
-        type: StringEnum(
-          [
-            'alwaysOn',
-            'alwaysOff',
-            'ratio',
-            'parentBasedAlwaysOn',
-            'parentBasedAlwaysOff',
-            'parentBasedRatio',
-          ],
-          { default: 'alwaysOn' },
-        ),
-        ratio: Type.Number({ minimum: 0, maximum: 100, default: 50, description: 'Percent.' }),
-      },
-      closed,
-    ),
-    spanLimits: Type.Object(
-      {
-        maxNumberOfAttributesPerEvent: Count(256),
-        maxAttributeValueLength: Count(256),
-        maxNumberOfAttributes: Count(256),
-        maxNumberOfLinks: Count(256),
-        maxNumberOfEvents: Count(256),
-        maxNumberOfAttributesPerLink: Count(256),
-      },
-      closed,
-    ),
-  },
-  { additionalProperties: false },
-)
-export type TracingSettings = Static<typeof TracingConfig>
-
-/**
- * Reads admin.json `openTelemetry.tracing` (absent: disabled) through the heap of admin.json, as
- * heap object configs are read: expressions, defaults, durations, errors with their pointer.
- */
-export async function tracingSettings(
-  adminHeap: Heap,
-  adminConfig: Readonly<Record<string, unknown>>,
-): Promise<TracingSettings> {
-  const openTelemetry = adminConfig.openTelemetry as { tracing?: unknown } | undefined
-  const settings = await adminHeap.configure(TracingConfig, openTelemetry?.tracing, SOURCE, POINTER)
-  // timers of the exporter and the batch need a limited, non-zero duration
-  const { config, batch } = settings.exporter
-  const durations: [string, number][] = [
-    ['/exporter/config/connectionTimeout', config.connectionTimeout],
-    ['/exporter/config/timeout', config.timeout],
-    ['/exporter/config/retries/initialBackoff', config.retries.initialBackoff],
-    ['/exporter/config/retries/maxBackoff', config.retries.maxBackoff],
-    ['/exporter/batch/scheduleDelay', batch.scheduleDelay],
-    ['/exporter/batch/timeout', batch.timeout],
-  ]
-  for (const [at, ms] of durations)
-    if (!Number.isFinite(ms) || ms <= 0)
-      throw new ConfigError(SOURCE, POINTER + at, 'must be a limited, non-zero duration')
-  return settings
-}
+import { tracingSettings, type TracingSettings } from './tracing-settings.js'
 
 function samplerOf({ type, ratio }: TracingSettings['sampler']): Sampler {
   const byRatio = () => new TraceIdRatioBasedSampler(ratio / 100)
@@ -422,42 +296,7 @@ export async function startTracing(gateway: GatewayServices): Promise<GatewayTra
   return tracing
 }
 
-/**
- * TracingDecorator: `"tracing": true` on a filter or handler gives it a span of its own, a child of
- * the span the request is in. Nothing is recorded when admin.json does not enable tracing.
- */
-export class TracingDecorator implements Decorator {
-  decorate(object: unknown, config: unknown, at: DecorationContext): unknown {
-    if (config !== true && config !== 'true') return object
-    let tracing: GatewayTracing | null | undefined
-    // the gateway's tracing starts after configuration is read: found on first use
-    const tracingOf = () => (tracing ??= byHeap.get(rootOf(at.heap)) ?? null)
-    const attributes = { 'ig.object.name': at.name, 'ig.object.type': at.type }
-    // tracing off: the object is called as it is, no promise added
-    const traced = (context: Context, call: (context: Context) => Promise<Response>) => {
-      const t = tracingOf()
-      return t ? t.traced(context, at.name, attributes, call) : call(context)
-    }
-    if (isFilter(object)) {
-      const filter = object as Filter
-      return {
-        filter: (context: Context, request: Request, next: Handler) =>
-          traced(context, (c) => filter.filter(c, request, next)),
-      } satisfies Filter
-    }
-    if (isHandler(object)) {
-      const handler = object as Handler
-      return {
-        handle: (context: Context, request: Request) =>
-          traced(context, (c) => handler.handle(c, request)),
-      } satisfies Handler
-    }
-    return object
-  }
+/** The tracing of the gateway a heap belongs to; undefined until it starts, or when it is off. */
+export function tracingOf(heap: Heap): GatewayTracing | undefined {
+  return byHeap.get(rootOf(heap))
 }
-
-export const tracingDecorator = heaplet({
-  schema: Type.Object({}, { additionalProperties: false }),
-  description: 'Creates OpenTelemetry spans for the filters and handlers it decorates.',
-  create: () => new TracingDecorator(),
-})

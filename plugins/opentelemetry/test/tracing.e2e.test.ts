@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { describe, expect, test } from 'vitest'
 import http from '@postern/http'
 import filters from '@postern/filters'
-import { startBackend, startGateway } from '@postern/testing'
-import monitoring from '../src/index.js'
+import { startBackend, startGateway, until } from '@postern/testing'
+import opentelemetry from '../src/index.js'
 
-const plugins = [http, filters, monitoring]
+const plugins = [http, filters, opentelemetry]
 
 interface OtlpSpan {
   traceId: string
@@ -63,10 +63,11 @@ async function startReceiver(failures = 0): Promise<Receiver> {
     spans,
     resources,
     requests,
-    async waitFor(count, deadlineMs = 5000) {
-      const end = Date.now() + deadlineMs
-      while (spans.length < count && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
-      return spans
+    waitFor(count, deadlineMs) {
+      return until(() => spans.length >= count && spans, {
+        ...(deadlineMs ? { timeoutMs: deadlineMs } : {}),
+        message: `${count} spans`,
+      })
     },
   }
 }
@@ -309,5 +310,24 @@ describe('OpenTelemetry tracing', () => {
         }),
       }),
     ).rejects.toThrow(/\/openTelemetry\/tracing\/exporter\/config\/timeout/)
+  })
+
+  test('without this plugin, a gateway refuses "tracing": true naming the type', async () => {
+    const gw = await startGateway({
+      plugins: [http],
+      routes: {
+        'traced.json': {
+          handler: {
+            type: 'StaticResponseHandler',
+            tracing: true,
+            config: { status: 200 },
+          },
+        },
+      },
+    })
+    const failed = gw.logs.find((l) => l.msg === 'route not loaded')
+    expect(JSON.stringify(failed?.errors)).toContain(
+      'unknown type TracingDecorator: no plugin registers it',
+    )
   })
 })
