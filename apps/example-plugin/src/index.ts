@@ -30,7 +30,8 @@ const requestIdFilter = heaplet({
       prefix: Type.String({ default: '', maxLength: 32, description: 'Put before every new ID.' }),
       invalidIdHandler: Type.Optional(
         Ref(Kinds.Handler, {
-          description: 'Answers a trusted incoming ID that is not 1 to 128 of [A-Za-z0-9._-]; default 400.',
+          description:
+            'Answers a trusted incoming ID that is not 1 to 128 of [A-Za-z0-9._-]; default 400.',
         }),
       ),
     },

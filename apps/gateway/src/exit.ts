@@ -1,3 +1,5 @@
+import { PosternError } from '@postern/core'
+
 /**
  * The exit statuses of the `postern` command, as its README documents them: a supervisor restarts
  * on none of the refusals, and tells them apart.
@@ -14,8 +16,9 @@ export const ExitStatus = {
 } as const
 
 /** A start the command refuses: one line on stderr, and an exit status. */
-export class Refusal extends Error {
+export class Refusal extends PosternError {
   override name = 'Refusal'
+  override code = 'ERR_POSTERN_START_REFUSED'
   readonly status: number
   constructor(status: number, message: string, options?: ErrorOptions) {
     super(message, options)

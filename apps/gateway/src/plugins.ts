@@ -7,6 +7,7 @@ import filters from '@postern/filters'
 import http from '@postern/http'
 import jwt from '@postern/jwt'
 import monitoring from '@postern/monitoring'
+import oauth2 from '@postern/oauth2'
 import opentelemetry from '@postern/opentelemetry'
 import scripting from '@postern/scripting'
 import secrets from '@postern/secrets'
@@ -24,4 +25,5 @@ export const plugins: readonly Plugin[] = [
   audit,
   auditJson,
   auditSyslog,
+  oauth2,
 ]

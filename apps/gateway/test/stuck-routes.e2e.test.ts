@@ -5,7 +5,11 @@ import { instanceDir, startGatewayProcess, until } from '@postern/testing'
 
 const admin = { connectors: [{ port: '&{listen.port}', host: '127.0.0.1' }] }
 const config = {
-  handler: { type: 'Router', name: '_router', config: { scanInterval: '50 ms', loadTimeout: '300 ms' } },
+  handler: {
+    type: 'Router',
+    name: '_router',
+    config: { scanInterval: '50 ms', loadTimeout: '300 ms' },
+  },
 }
 // A plugin dropped into extra/ whose type never finishes loading (a hung call at load time).
 const hangingPlugin = `

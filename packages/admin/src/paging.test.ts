@@ -129,6 +129,6 @@ describe('Common REST paging', () => {
     ],
     ['_pageSize=1&_pagedResultsCookie=abc', '_pagedResultsCookie is not a cookie of this endpoint'],
   ])('?%s is refused: %s', ([query, message]) => {
-    expect(() => pageOf(all, new URLSearchParams(query))).toThrow(new PagingError(message))
+    expect(() => pageOf(all, new URLSearchParams(query))).toThrow(new PagingError(message!))
   })
 })

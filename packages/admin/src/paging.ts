@@ -1,6 +1,12 @@
+import { RequestError } from '@postern/core'
+
 /** A query parameter the client got wrong: the endpoint answers 400 with this message. */
-export class PagingError extends Error {
+export class PagingError extends RequestError {
   override name = 'PagingError'
+  override code = 'ERR_POSTERN_ADMIN_QUERY'
+  constructor(message: string, options?: ErrorOptions) {
+    super(400, message, options)
+  }
 }
 
 export type CountPolicy = 'NONE' | 'ESTIMATE' | 'EXACT'

@@ -1,11 +1,18 @@
+import { RequestError } from '@postern/core'
+
 /**
  * Common REST query filters: `_queryFilter=/name eq "a" and !(/condition pr)`, evaluated against
  * JSON resources. Pointers are JSON pointers (a leading `/` is optional).
  */
 export type QueryFilter = (resource: unknown) => boolean
 
-export class QueryFilterError extends Error {
+/** A `_queryFilter` that cannot be parsed: the endpoint answers 400 with this message. */
+export class QueryFilterError extends RequestError {
   override name = 'QueryFilterError'
+  override code = 'ERR_POSTERN_ADMIN_QUERY'
+  constructor(message: string, options?: ErrorOptions) {
+    super(400, message, options)
+  }
 }
 
 type Token =

@@ -35,7 +35,8 @@ export class ConfigError extends PosternError {
     options?: ErrorOptions & { line?: number; column?: number },
   ) {
     const where = object ? ` ${object.type} "${object.name}":` : ''
-    const at = options?.column !== undefined ? ` (line ${options.line ?? 1}, column ${options.column})` : ''
+    const at =
+      options?.column !== undefined ? ` (line ${options.line ?? 1}, column ${options.column})` : ''
     super(`${source}#${pointer}:${where} ${reason}${at}`, options)
     this.source = source
     this.pointer = pointer

@@ -145,7 +145,7 @@ describe('TypeRegistry', () => {
     )
   })
 
-  test('two registries see only their own plugins\' functions', () => {
+  test("two registries see only their own plugins' functions", () => {
     const withShout = new TypeRegistry('1.0.0')
     withShout.register(
       definePlugin({
@@ -182,9 +182,7 @@ describe('TypeRegistry', () => {
         'node_modules/@postern/audit-syslog',
       ),
     )
-    registry.register(
-      definePlugin({ name: '@postern/audit', version: '1.0.0', core: '^1.0.0' }),
-    )
+    registry.register(definePlugin({ name: '@postern/audit', version: '1.0.0', core: '^1.0.0' }))
     expect(() => registry.checkDependencies()).not.toThrow()
   })
 

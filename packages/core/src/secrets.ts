@@ -239,10 +239,7 @@ export function SecretsProviderRef(
   options: SchemaOptions = {},
 ): TUnion<[TUnsafe<SecretsProvider>, TArray<TUnsafe<SecretsProvider>>]> {
   return Type.Union(
-    [
-      Ref(SecretsProviderKind),
-      Type.Array(Ref(SecretsProviderKind), { minItems: 1 }),
-    ],
+    [Ref(SecretsProviderKind), Type.Array(Ref(SecretsProviderKind), { minItems: 1 })],
     options,
   )
 }

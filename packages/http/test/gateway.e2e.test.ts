@@ -103,7 +103,12 @@ describe('routes', () => {
     const invalid = gw.logs.find((l) => l.msg === 'route not loaded: invalid JSON')
     expect(invalid?.source).toBe('config/routes/worse.json')
     expect(invalid?.errors).toEqual([
-      expect.objectContaining({ source: 'config/routes/worse.json', pointer: '', line: 1, column: 3 }),
+      expect.objectContaining({
+        source: 'config/routes/worse.json',
+        pointer: '',
+        line: 1,
+        column: 3,
+      }),
     ])
   })
 

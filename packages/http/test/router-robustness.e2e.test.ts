@@ -36,7 +36,9 @@ describe('the Router keeps scanning whatever one file does', () => {
       handler: 'a',
     })
     const failed = await until(() =>
-      gw.logs.find((l) => l.msg === 'route not loaded' && l.source === 'config/routes/00-loop.json'),
+      gw.logs.find(
+        (l) => l.msg === 'route not loaded' && l.source === 'config/routes/00-loop.json',
+      ),
     )
     expect(failed.errors).toEqual([
       {
@@ -90,7 +92,9 @@ describe('the Router keeps scanning whatever one file does', () => {
     gw.writeRoute('00-hangs.json', { handler: { type: 'NeverLoads' } })
     gw.writeRoute('10-fine.json', staticRoute("${find(request.uri.path, '^/x')}", 'fine'))
     await until(async () => expect(await text(gw.url('/x'))).toBe('fine'))
-    const reported = gw.logs.find((l) => l.msg === 'route not loaded: still loading at the deadline')
+    const reported = gw.logs.find(
+      (l) => l.msg === 'route not loaded: still loading at the deadline',
+    )
     expect(reported).toMatchObject({ source: 'config/routes/00-hangs.json', timeoutMs: 200 })
     // an unchanged file is not loaded again at every scan
     gw.writeRoute('20-more.json', staticRoute("${find(request.uri.path, '^/more')}", 'more'))

@@ -195,8 +195,7 @@ export class Script {
       settings.file ? '/file' : '/source',
       name,
     )
-    const client =
-      settings.clientHandler ?? (await env.heap.get('ClientHandler', Kinds.Handler))
+    const client = settings.clientHandler ?? (await env.heap.get('ClientHandler', Kinds.Handler))
     return new Script(env, name, file, compiled, args, client)
   }
 

@@ -1,4 +1,12 @@
-import { referenceKind, Ref, SecretError, SecretId, StringEnum, Type, type SchemaOptions } from '@postern/core'
+import {
+  referenceKind,
+  Ref,
+  SecretError,
+  SecretId,
+  StringEnum,
+  Type,
+  type SchemaOptions,
+} from '@postern/core'
 import { generic, type StoredValue } from './material.js'
 
 /** Decodes a stored value (file content, environment variable) into a secret: IG's SecretPropertyFormat. */
@@ -11,7 +19,10 @@ export function isSecretPropertyFormat(value: unknown): value is SecretPropertyF
 }
 
 /** A reference to a SecretPropertyFormat heap object. */
-export const SecretPropertyFormatKind = referenceKind('SecretPropertyFormat', isSecretPropertyFormat)
+export const SecretPropertyFormatKind = referenceKind(
+  'SecretPropertyFormat',
+  isSecretPropertyFormat,
+)
 
 const BASE64_TEXT = /^[A-Za-z0-9+/\s]*={0,2}\s*$/
 
@@ -35,10 +46,7 @@ export type FormatValue = 'BASE64' | 'PLAIN' | SecretPropertyFormat
 
 /** A `format` property: BASE64, PLAIN, or a SecretPropertyFormat heap object (name or inline). */
 export function SecretFormat(options: SchemaOptions = {}) {
-  return Type.Union(
-    [StringEnum(['BASE64', 'PLAIN']), Ref(SecretPropertyFormatKind)],
-    options,
-  )
+  return Type.Union([StringEnum(['BASE64', 'PLAIN']), Ref(SecretPropertyFormatKind)], options)
 }
 
 export function formatOf(value: FormatValue): SecretPropertyFormat {

@@ -199,7 +199,11 @@ function serverNamesOf(serverNames: Record<string, string>, env: HeapletEnv): Ma
   for (const [key, secretId] of Object.entries(serverNames)) {
     // Keys may be configuration expressions too: the schema evaluates only values.
     const name = key.includes('${')
-      ? String(Expression.parse(key, { expectedType: 'string', functions: env.functions }).eval(env.bindings))
+      ? String(
+          Expression.parse(key, { expectedType: 'string', functions: env.functions }).eval(
+            env.bindings,
+          ),
+        )
       : key
     const lower = name.toLowerCase()
     if (map.has(lower)) {
@@ -223,9 +227,7 @@ export const serverTlsOptions = heaplet({
       throw env.configError('', 'keyManager or sni is required')
     }
     const options = new ServerTlsOptions({
-      keyManagers: config.sni
-        ? []
-        : listOf(config.keyManager),
+      keyManagers: config.sni ? [] : listOf(config.keyManager),
       sni: config.sni && {
         serverNames: serverNamesOf(config.sni.serverNames, env),
         defaultSecretId: config.sni.defaultSecretId,

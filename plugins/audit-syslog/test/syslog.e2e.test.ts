@@ -179,15 +179,15 @@ describe('SyslogAuditEventHandler against rsyslogd', () => {
     const mappings = [
       { topic: 'access', field: 'response/status', valueMappings: { FAILED: 'loud' } },
     ]
-    expect(
-      await errorsOf({ protocol: 'UDP', port: 514, severityFieldMappings: mappings }),
-    ).toEqual([
-      expect.objectContaining({
-        pointer: `${handlerConfig}/severityFieldMappings/0/valueMappings/FAILED`,
-        reason:
-          '"loud" is not a syslog severity (emergency, alert, critical, error, warning, notice, informational, debug)',
-      }),
-    ])
+    expect(await errorsOf({ protocol: 'UDP', port: 514, severityFieldMappings: mappings })).toEqual(
+      [
+        expect.objectContaining({
+          pointer: `${handlerConfig}/severityFieldMappings/0/valueMappings/FAILED`,
+          reason:
+            '"loud" is not a syslog severity (emergency, alert, critical, error, warning, notice, informational, debug)',
+        }),
+      ],
+    )
     expect(await errorsOf({ protocol: 'SCTP', port: 514 })).toEqual([
       expect.objectContaining({ code: 'ERR_POSTERN_CONFIG', pointer: `${handlerConfig}/protocol` }),
     ])

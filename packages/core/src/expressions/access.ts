@@ -2,7 +2,7 @@ import { ContextsView } from '../context/context.js'
 import { Headers } from '../messages/headers.js'
 import { compilePattern, compileWholePattern, javaReplacement } from './patterns.js'
 import { EL_GET, EL_SET, isElReadable, isElWritable } from './protocol.js'
-import { equals, isNullish, toText } from './coerce.js'
+import { equals, isEmpty, isNullish, toText } from './coerce.js'
 
 const FORBIDDEN = new Set([
   'constructor',
@@ -108,6 +108,12 @@ export function mapEntries(value: unknown): [string, unknown][] | null {
     return [...keys].map((k) => [toText(k), value[EL_GET](toText(k))])
   }
   return Object.entries(value)
+}
+
+/** IG's `empty` operator: null, "", an empty list, or a map-like value (see isMapLike) with no keys. */
+export function isEmptyValue(value: unknown): boolean {
+  if (isEmpty(value)) return true
+  return isMapLike(value) && mapEntries(value)!.length === 0
 }
 
 /** Whether a map-like value (see mapEntries) has the key: header names in any case. */

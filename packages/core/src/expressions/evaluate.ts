@@ -1,6 +1,6 @@
-import { callMethod, getProperty } from './access.js'
+import { callMethod, getProperty, isEmptyValue } from './access.js'
 import type { Node } from './ast.js'
-import { arithmetic, compare, equals, isEmpty, isNullish, toBoolean } from './coerce.js'
+import { arithmetic, compare, equals, isNullish, toBoolean } from './coerce.js'
 import { EvaluationError } from './errors.js'
 import { ExpressionInstant } from './instant.js'
 
@@ -38,7 +38,7 @@ export function evaluate(node: Node, bindings: Bindings): unknown {
     }
     case 'unary': {
       const v = evaluate(node.arg, bindings)
-      if (node.op === 'empty') return isEmpty(v)
+      if (node.op === 'empty') return isEmptyValue(v)
       if (node.op === '!') return !toBoolean(v)
       return isNullish(v) ? 0 : -arithmetic('+', 0, v)
     }

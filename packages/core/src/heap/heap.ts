@@ -385,12 +385,17 @@ export class Heap {
         Object.keys(this.#globalDecorators).length === 0
       )
         return object
-      return this.decorate(object, this.#globalDecorators, {
-        name,
-        type: typeName(object),
-        source: this.#globalSource.source,
-        pointer: this.#globalSource.pointer,
-      }, from.chain)
+      return this.decorate(
+        object,
+        this.#globalDecorators,
+        {
+          name,
+          type: typeName(object),
+          source: this.#globalSource.source,
+          pointer: this.#globalSource.pointer,
+        },
+        from.chain,
+      )
     })
     this.#inherited.set(name, found)
     found.catch(() => this.#inherited.delete(name))

@@ -51,7 +51,11 @@ export class Entity {
    * @param headers the owning message's headers, kept in step with the content (Content-Length).
    * @param of whose content this is: a request's (over the limit: 413) or a response's (502).
    */
-  constructor(headers?: Headers, of: 'request' | 'response' = 'request', options: EntityOptions = {}) {
+  constructor(
+    headers?: Headers,
+    of: 'request' | 'response' = 'request',
+    options: EntityOptions = {},
+  ) {
     this.#headers = headers
     this.#overLimitStatus = of === 'response' ? 502 : 413
     this.limit = options.limit ?? DEFAULT_ENTITY_LIMIT

@@ -2,7 +2,6 @@ import { ConfigError } from '../errors.js'
 import { nodeEncoding } from '../util/charset.js'
 import { resolveTokens, TokenResolutionError, type TokenResolver } from './tokens.js'
 
-
 function charset(name: unknown, at: string): BufferEncoding {
   if (name === undefined) return 'utf8'
   const enc = nodeEncoding(String(name))
@@ -92,8 +91,7 @@ function transform(json: unknown, resolver: TokenResolver, pointer: string): unk
       throw err
     }
   }
-  if (Array.isArray(json))
-    return json.map((v, i) => transform(v, resolver, `${pointer}/${i}`))
+  if (Array.isArray(json)) return json.map((v, i) => transform(v, resolver, `${pointer}/${i}`))
   if (typeof json !== 'object' || json === null) return json
   const node = json as Record<string, unknown>
   const key = Object.keys(node).find((k) => k in TRANSFORMS)

@@ -1,4 +1,3 @@
-
 import { parseDurationNs, PosternError, Type } from '@postern/core'
 
 /** A throttling rate: so many requests per duration. */

@@ -209,13 +209,18 @@ export class Router implements Handler {
       const source = this.#instanceDir ? relative(this.#instanceDir, path) : path
       // Each file gets a deadline: a route whose objects never finish loading (a hung call, a
       // FIFO in the directory) is reported and skipped, and the other files are still scanned.
-      const deadline = AbortSignal.any([
-        AbortSignal.timeout(this.#loadTimeoutMs),
-        this.#stopping.signal,
-      ])
+      // A timer and a controller of our own: an AbortSignal.timeout() that nothing references
+      // strongly may be garbage-collected before it fires (and the scan would wait for ever).
+      const deadline = new AbortController()
+      const timer = setTimeout(
+        () => deadline.abort(new Error(`still loading after ${this.#loadTimeoutMs} ms`)),
+        this.#loadTimeoutMs,
+      )
+      const onStop = () => deadline.abort(this.#stopping.signal.reason)
+      this.#stopping.signal.addEventListener('abort', onStop, { once: true })
       const seen = { hash: '' }
       try {
-        await within(this.#scanFile(file, path, source, deadline, seen), deadline)
+        await within(this.#scanFile(file, path, source, deadline.signal, seen), deadline.signal)
       } catch (err) {
         if (this.#stopped) return
         // as for a broken file: the old version goes, and the file is retried once it changes
@@ -226,6 +231,9 @@ export class Router implements Handler {
           { source, timeoutMs: this.#loadTimeoutMs, err },
           'route not loaded: still loading at the deadline',
         )
+      } finally {
+        clearTimeout(timer)
+        this.#stopping.signal.removeEventListener('abort', onStop)
       }
     }
   }

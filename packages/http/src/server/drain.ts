@@ -1,4 +1,4 @@
-import { once } from 'node:events'
+import { setTimeout as delay } from 'node:timers/promises'
 import type { Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 
@@ -46,7 +46,13 @@ export class ServerSet {
     for (const server of servers) server.closeIdleConnections()
     if (this.#inFlight > 0) {
       const drained = new Promise<void>((resolve) => (this.#drained = resolve))
-      await Promise.race([drained, once(AbortSignal.timeout(drainTimeoutMs), 'abort')])
+      // a timer promise, not an AbortSignal.timeout() that nothing holds (it may be collected)
+      const stopWaiting = new AbortController()
+      await Promise.race([
+        drained,
+        delay(drainTimeoutMs, undefined, { signal: stopWaiting.signal }).catch(() => {}),
+      ])
+      stopWaiting.abort()
       this.#drained = undefined
     }
     for (const server of servers) server.closeAllConnections()

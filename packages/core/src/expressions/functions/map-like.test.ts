@@ -226,6 +226,10 @@ describe('Functions on every map-like object an expression sees', () => {
       expect(direct).toEqual(viaString)
     })
 
+    test('the empty operator: X has keys, so it is not empty', () => {
+      expect(evaluate(`\${empty ${at(path)}}`, bindings())).toBe(keys.length === 0)
+    })
+
     test('toString(X) is the object as a template prints it', () => {
       const scope = bindings()
       const text = evaluate(`\${toString(${at(path)})}`, scope)
@@ -240,6 +244,18 @@ describe('Functions on every map-like object an expression sees', () => {
     expect(evaluate("${request.queryParams[keyMatch(request.queryParams, '^be')][0]}", scope)).toBe(
       '2',
     )
+  })
+
+  test('the empty operator sees maps without keys as empty: headers, query parameters, sessions', () => {
+    const scope = bindingsFor({ request: new Request({ uri: 'http://h/' }) })
+    expect(evaluate('${empty request.headers}', scope)).toBe(true)
+    expect(evaluate('${empty request.queryParams}', scope)).toBe(true)
+    expect(evaluate('${empty session}', scope)).toBe(true)
+    const full = bindingsFor({
+      request: new Request({ uri: 'http://h/?a=1', headers: { A: '1' } }),
+    })
+    expect(evaluate('${empty request.headers}', full)).toBe(false)
+    expect(evaluate('${empty request.queryParams}', full)).toBe(false)
   })
 
   test('header names keep the case they came with; containsKey and contains ignore it', () => {
