@@ -8,7 +8,7 @@ import {
   RootContext,
   silentLogger,
 } from '@postern/core'
-import { startBackend, until } from '@postern/testing'
+import { startBackend, until, startChunkedJsonBackend } from '@postern/testing'
 import { createClientHandler, type ClientHandlerConfig } from '../src/client/client-handler.js'
 
 /** A ClientHandler as the heap makes it with the reference's defaults, closed after the test. */
@@ -89,30 +89,15 @@ describe('fetchJson through a ClientHandler', () => {
   })
 
   test('a chunked 10 MB body is refused at the limit and its connection closed', async () => {
-    let sent = 0
-    let finished: Promise<unknown> = Promise.resolve()
-    const backend = await startBackend((_req, res) => {
-      finished = once(res, 'close').then(() => res.writableFinished)
-      res.writeHead(200, { 'content-type': 'application/json' }) // no length: chunked
-      const chunk = Buffer.alloc(64 * 1024, 32)
-      const write = () => {
-        while (sent < 10 * 1024 * 1024) {
-          sent += chunk.length
-          if (!res.write(chunk)) return void res.once('drain', write)
-        }
-        res.end()
-      }
-      res.write('{"keys":[')
-      write()
-    })
+    const backend = await startChunkedJsonBackend() // 10 MB, no length
     const request = new Request({ uri: `${backend.url}/jwks` })
     const err = await fetchJson(await clientHandler(), request, { limitBytes: 512 * 1024 }).catch(
       (e: unknown) => e,
     )
     expect(err).toBeInstanceOf(FetchTooLargeError)
     expect(err).toMatchObject({ code: 'ERR_POSTERN_FETCH_TOO_LARGE', limitBytes: 512 * 1024 })
-    expect(await finished).toBe(false) // the application's response was cut, not read to the end
-    expect(sent).toBeLessThan(10 * 1024 * 1024)
+    expect(await backend.finished()).toBe(false) // the response was cut, not read to the end
+    expect(backend.sent()).toBeLessThan(10 * 1024 * 1024)
   })
 
   test('a refused call discards the body and frees its connection for the next calls', async () => {

@@ -8,7 +8,7 @@ import {
   silentLogger,
   type SecretStore,
 } from '@postern/core'
-import { memoryLogger, startBackend, until } from '@postern/testing'
+import { memoryLogger, startBackend, until, startChunkedJsonBackend } from '@postern/testing'
 import { describe, expect, test } from 'vitest'
 import { buildHeap } from '../test/heap.js'
 import { Pki } from '../test/pki.js'
@@ -177,20 +177,7 @@ describe('JwkSetSecretStore', () => {
     ).rejects.toMatchObject({ cause: { code: 'ERR_POSTERN_FETCH_TIMEOUT', timeoutMs: 200 } })
     expect(performance.now() - started).toBeLessThan(5000)
 
-    const chunked = await startBackend((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }) // no content-length
-      const chunk = Buffer.alloc(64 * 1024, 32)
-      let sent = 0
-      const write = () => {
-        while (sent < 10 * 1024 * 1024) {
-          sent += chunk.length
-          if (!res.write(chunk)) return void res.once('drain', write)
-        }
-        res.end()
-      }
-      res.write('{"keys":[')
-      write()
-    })
+    const chunked = await startChunkedJsonBackend() // 10 MB, no content-length
     await expect(
       store(`${chunked.url}/jwks`).getValid('x', 'VerificationKey'),
     ).rejects.toMatchObject({

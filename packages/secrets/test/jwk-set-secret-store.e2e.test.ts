@@ -1,5 +1,4 @@
 import { generateKeyPairSync } from 'node:crypto'
-import { once } from 'node:events'
 import type { IncomingMessage } from 'node:http'
 import { describe, expect, test } from 'vitest'
 import {
@@ -12,7 +11,7 @@ import {
   type Handler,
 } from '@postern/core'
 import http from '@postern/http'
-import { startBackend, startGateway } from '@postern/testing'
+import { startBackend, startGateway, startChunkedJsonBackend } from '@postern/testing'
 import secrets from '../src/index.js'
 
 /**
@@ -78,24 +77,13 @@ describe('JwkSetSecretStore behind the default ClientHandler', () => {
   })
 
   test('a chunked (no content-length) 10 MB JWK Set is refused at the limit and its response cut', async () => {
-    let closed: Promise<boolean> = Promise.resolve(true)
-    const as = await startBackend((_req, res) => {
-      closed = once(res, 'close').then(() => res.writableFinished)
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.write('{"keys":[')
-      const jwk = JSON.stringify(
-        generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }),
-      )
-      const chunk = Buffer.from(`${jwk},`.repeat(Math.ceil(65_536 / (jwk.length + 1))))
-      let sent = 0
-      const write = () => {
-        while (sent < 10 * 1024 * 1024) {
-          sent += chunk.length
-          if (!res.write(chunk)) return void res.once('drain', write)
-        }
-        res.end(`${jwk}]}`)
-      }
-      write()
+    const jwk = JSON.stringify(
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }),
+    )
+    // 10 MB of real keys, chunked: only the limit can stop it
+    const as = await startChunkedJsonBackend({
+      chunk: Buffer.from(`${jwk},`.repeat(Math.ceil(65_536 / (jwk.length + 1)))),
+      end: `${jwk}]}`,
     })
     const gw = await startGateway({
       plugins,
@@ -109,7 +97,7 @@ describe('JwkSetSecretStore behind the default ClientHandler', () => {
       limitBytes: 512 * 1024,
       url: `${as.url}/jwks`,
     })
-    expect(await closed).toBe(false) // the 10 MB were not read to the end
+    expect(await as.finished()).toBe(false) // the 10 MB were not read to the end
   })
 
   test('a set within the limit serves its keys through the same path', async () => {

@@ -55,3 +55,40 @@ export async function startBackend(
   cleanup(close)
   return { url: `http://127.0.0.1:${port}`, port, server, close }
 }
+
+/** A backend streaming a large JSON body without Content-Length: see startChunkedJsonBackend. */
+export interface ChunkedJsonBackend extends Backend {
+  /** Bytes written so far, by the last request. */
+  sent(): number
+  /** Whether the last response was written to its end (false: the client cut it). */
+  finished(): Promise<boolean>
+}
+
+/**
+ * Answers every request with a JSON document of about `bytes` bytes, chunked (no Content-Length),
+ * written as the client reads it: `{"keys":[` then `chunk` (default 64 KiB of spaces) over and
+ * over, then `end` (default `]}`). For limits on bodies whose length is not declared.
+ */
+export async function startChunkedJsonBackend(
+  options: { bytes?: number; chunk?: Buffer; end?: string } = {},
+): Promise<ChunkedJsonBackend> {
+  const bytes = options.bytes ?? 10 * 1024 * 1024
+  const chunk = options.chunk ?? Buffer.alloc(64 * 1024, 32)
+  let sent = 0
+  let finished: Promise<boolean> = Promise.resolve(true)
+  const backend = await startBackend((_req, res) => {
+    sent = 0
+    finished = once(res, 'close').then(() => res.writableFinished)
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.write('{"keys":[')
+    const write = () => {
+      while (sent < bytes) {
+        sent += chunk.length
+        if (!res.write(chunk)) return void res.once('drain', write)
+      }
+      res.end(options.end ?? ']}')
+    }
+    write()
+  })
+  return { ...backend, sent: () => sent, finished: () => finished }
+}

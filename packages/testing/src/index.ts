@@ -9,7 +9,13 @@ import type { Logger, Plugin } from '@postern/core'
 import { cleanup } from './cleanup.js'
 import { requireBuild } from './require-build.js'
 
-export { startBackend, startConnectProxy, type Backend } from './backend.js'
+export {
+  startBackend,
+  startChunkedJsonBackend,
+  startConnectProxy,
+  type Backend,
+  type ChunkedJsonBackend,
+} from './backend.js'
 export { requireBuild } from './require-build.js'
 export { manualClock, type ManualClock } from './clock.js'
 export { configErrorsOf } from './config-errors.js'
